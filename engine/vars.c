@@ -1,0 +1,308 @@
+/* vars.c - the execution data context and its expansion. */
+#include "vars.h"
+
+#include <ctype.h>
+#include <string.h>
+
+#include "argstring.h"
+
+const char *const VARS_LOCAL_NODE = "localhost";
+
+static struct var *find_var(const struct vars *vars, const char *name)
+{
+	for (size_t i = 0; i < vars->len; i++)
+		if (!strcmp(vars->items[i].name, name))
+			return &vars->items[i];
+	return NULL;
+}
+
+void vars_set(struct vars *vars, const char *name, const char *value)
+{
+	struct var *v = find_var(vars, name);
+
+	if (v) {
+		free(v->value);
+		v->value = xstrdup(value);
+		return;
+	}
+	if (vars->len == vars->alloc) {
+		vars->alloc = vars->alloc ? vars->alloc * 2 : 32;
+		vars->items = xrealloc(vars->items, vars->alloc * sizeof(*vars->items));
+	}
+	vars->items[vars->len].name = xstrdup(name);
+	vars->items[vars->len].value = xstrdup(value);
+	vars->len++;
+}
+
+void vars_setf(struct vars *vars, const char *name, const char *fmt, ...)
+{
+	struct strbuf sb = STRBUF_INIT;
+	va_list ap;
+
+	va_start(ap, fmt);
+	sb_vaddf(&sb, fmt, ap);
+	va_end(ap);
+	vars_set(vars, name, sb_str(&sb));
+	sb_release(&sb);
+}
+
+const char *vars_get(const struct vars *vars, const char *name)
+{
+	struct var *v = find_var(vars, name);
+
+	return v ? v->value : NULL;
+}
+
+void vars_remove_group(struct vars *vars, const char *group)
+{
+	size_t n = strlen(group), kept = 0;
+
+	for (size_t i = 0; i < vars->len; i++) {
+		struct var *v = &vars->items[i];
+
+		if (!strncmp(v->name, group, n) && v->name[n] == '.') {
+			free(v->name);
+			free(v->value);
+			continue;
+		}
+		vars->items[kept++] = *v;
+	}
+	vars->len = kept;
+}
+
+void vars_copy(struct vars *dst, const struct vars *src)
+{
+	for (size_t i = 0; i < src->len; i++)
+		vars_set(dst, src->items[i].name, src->items[i].value);
+}
+
+void vars_release(struct vars *vars)
+{
+	for (size_t i = 0; i < vars->len; i++) {
+		free(vars->items[i].name);
+		free(vars->items[i].value);
+	}
+	free(vars->items);
+	vars->items = NULL;
+	vars->len = vars->alloc = 0;
+}
+
+json_t *vars_group_json(const struct vars *vars, const char *group)
+{
+	json_t *obj = json_object();
+	size_t n = strlen(group);
+
+	for (size_t i = 0; i < vars->len; i++) {
+		const struct var *v = &vars->items[i];
+
+		if (!strncmp(v->name, group, n) && v->name[n] == '.')
+			json_object_set_new(obj, v->name + n + 1, json_string(v->value));
+	}
+	return obj;
+}
+
+void vars_set_group_json(struct vars *vars, const char *group, const json_t *obj)
+{
+	const char *key;
+	json_t *value;
+
+	json_object_foreach((json_t *)obj, key, value) {
+		char *name;
+
+		if (!json_is_string(value))
+			continue;
+		name = xasprintf("%s.%s", group, key);
+		vars_set(vars, name, json_string_value(value));
+		free(name);
+	}
+}
+
+char *vars_env_name(const char *name)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	sb_adds(&sb, "RD_");
+	for (const char *p = name; *p; p++)
+		sb_addc(&sb, isalnum((unsigned char)*p) || *p == '_' ? (char)toupper((unsigned char)*p)
+								      : '_');
+	return sb_detach(&sb, NULL);
+}
+
+/*
+ * Resolve the inside of a reference, "[STEP:]group.key[@NODE|*[D]]".
+ * Returns the value, "" for an undefined option, or NULL to leave the
+ * reference as written. *raw is set for unquotedoption references.
+ */
+static const char *resolve_reference(const struct vars *vars, const char *ref, size_t len,
+				     bool *raw)
+{
+	char name[512];
+	char *at, *star;
+
+	*raw = false;
+	if (len >= sizeof(name))
+		return NULL;
+	memcpy(name, ref, len);
+	name[len] = '\0';
+	at = strchr(name, '@');
+	if (at) {
+		if (strcmp(at + 1, VARS_LOCAL_NODE) != 0)
+			return NULL;
+		*at = '\0';
+	}
+	star = strchr(name, '*');
+	if (star)
+		*star = '\0';
+	if (!strchr(name, '.'))
+		return NULL;
+	if (!strncmp(name, "unquotedoption.", 15)) {
+		char *option = xasprintf("option.%s", name + 15);
+		const char *value = vars_get(vars, option);
+
+		free(option);
+		*raw = true;
+		return value ? value : "";
+	}
+	{
+		const char *value = vars_get(vars, name);
+		const char *colon = strchr(name, ':');
+		const char *group = colon ? colon + 1 : name;
+
+		if (!value && !strncmp(group, "option.", 7))
+			return "";
+		return value;
+	}
+}
+
+/* Expand text; sets *expanded when a reference was replaced. */
+static void expand_references(const struct vars *vars, const char *text, struct strbuf *out,
+			      bool *expanded, bool *raw_only)
+{
+	const char *p = text;
+
+	*expanded = false;
+	*raw_only = true;
+	while (*p) {
+		const char *end;
+		const char *value;
+		bool raw;
+
+		if (p[0] != '$' || p[1] != '{') {
+			sb_addc(out, *p++);
+			continue;
+		}
+		end = p + 2;
+		while (*end && *end != '}' && !isspace((unsigned char)*end))
+			end++;
+		if (*end != '}' || end == p + 2) {
+			sb_addc(out, *p++);
+			continue;
+		}
+		value = resolve_reference(vars, p + 2, (size_t)(end - p - 2), &raw);
+		if (!value) {
+			sb_add(out, p, (size_t)(end - p + 1));
+		} else {
+			sb_adds(out, value);
+			*expanded = true;
+			if (!raw)
+				*raw_only = false;
+		}
+		p = end + 1;
+	}
+}
+
+void vars_expand_text(const struct vars *vars, const char *text, struct strbuf *out)
+{
+	bool expanded, raw_only;
+
+	expand_references(vars, text, out, &expanded, &raw_only);
+}
+
+int vars_expand_command(const struct vars *vars, const char *line, struct strbuf *out,
+			struct jf_error *err)
+{
+	struct arg_list words;
+	struct strbuf word = STRBUF_INIT;
+
+	if (args_split(line, &words, err))
+		return err->code;
+	for (size_t i = 0; i < words.len; i++) {
+		bool expanded, raw_only;
+
+		sb_reset(&word);
+		expand_references(vars, words.words[i].text, &word, &expanded, &raw_only);
+		if (i > 0)
+			sb_addc(out, ' ');
+		if (words.words[i].quoted || (expanded && !raw_only))
+			shell_quote(out, sb_str(&word));
+		else
+			sb_adds(out, sb_str(&word));
+	}
+	sb_release(&word);
+	args_release(&words);
+	return 0;
+}
+
+/* Resolve a token "group.key[/NODE][*]"; unresolved tokens become empty. */
+static const char *resolve_token(const struct vars *vars, const char *token, size_t len)
+{
+	char name[512];
+	char *slash, *star;
+
+	if (len >= sizeof(name))
+		return "";
+	memcpy(name, token, len);
+	name[len] = '\0';
+	slash = strchr(name, '/');
+	if (slash) {
+		if (strcmp(slash + 1, VARS_LOCAL_NODE) != 0)
+			return "";
+		*slash = '\0';
+	}
+	star = strchr(name, '*');
+	if (star)
+		*star = '\0';
+	if (!strncmp(name, "unquotedoption.", 15)) {
+		char option[520];
+
+		snprintf(option, sizeof(option), "option.%s", name + 15);
+		const char *value = vars_get(vars, option);
+
+		return value ? value : "";
+	}
+	{
+		const char *value = vars_get(vars, name);
+
+		return value ? value : "";
+	}
+}
+
+void vars_expand_tokens(const struct vars *vars, const char *body, struct strbuf *out)
+{
+	const char *p = body;
+
+	while (*p) {
+		const char *end;
+
+		if (*p != '@') {
+			sb_addc(out, *p++);
+			continue;
+		}
+		if (p[1] == '@') {
+			sb_addc(out, '@');
+			p += 2;
+			continue;
+		}
+		end = p + 1;
+		while (*end && *end != '@' && !isspace((unsigned char)*end))
+			end++;
+		if (*end != '@') {
+			/* No closing "@" before a blank: not a token. */
+			sb_add(out, p, (size_t)(end - p));
+			p = end;
+			continue;
+		}
+		sb_adds(out, resolve_token(vars, p + 1, (size_t)(end - p - 1)));
+		p = end + 1;
+	}
+}

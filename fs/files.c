@@ -1,0 +1,701 @@
+/*
+ * files.c - the FUSE operations: each is a thin wrapper that asks tree.c
+ * or the engine and replies.
+ *
+ * Caching: rendered files (status, state, JSON, .error, definitions) are
+ * rendered once at open into the open file and served with direct_io, so
+ * a reader never sees half a document. A running execution's log is
+ * direct_io with attribute timeout 0, so tail -f sees it grow; a finished
+ * log never changes and is served through the page cache.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "fs_internal.h"
+
+static struct fs *req_fs(fuse_req_t req)
+{
+	return fuse_req_userdata(req);
+}
+
+/* A request from the daemon itself: a poke that makes inotify fire. */
+static bool from_self(struct fs *fs, fuse_req_t req)
+{
+	return fuse_req_ctx(req)->pid == fs->pid;
+}
+
+static void reply_entry(fuse_req_t req, struct fs *fs, fuse_ino_t ino)
+{
+	struct fuse_entry_param e;
+	double timeout;
+	int rc = tree_stat(fs, ino, &e.attr, &timeout);
+
+	if (rc) {
+		fuse_reply_err(req, rc);
+		return;
+	}
+	e.ino = ino;
+	e.generation = 0;
+	e.attr_timeout = timeout;
+	e.entry_timeout = timeout;
+	fuse_reply_entry(req, &e);
+}
+
+static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+	struct fs *fs = req_fs(req);
+	fuse_ino_t ino;
+	int rc = tree_lookup(fs, parent, name, &ino);
+
+	if (rc)
+		fuse_reply_err(req, rc);
+	else
+		reply_entry(req, fs, ino);
+}
+
+static void op_forget(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup)
+{
+	(void)ino;
+	(void)nlookup;
+	fuse_reply_none(req);
+}
+
+static void op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	struct stat st;
+	double timeout;
+	int rc = tree_stat(req_fs(req), ino, &st, &timeout);
+
+	(void)fi;
+	if (rc)
+		fuse_reply_err(req, rc);
+	else
+		fuse_reply_attr(req, &st, timeout);
+}
+
+/* Truncation and time changes on control and definition files do nothing. */
+static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set,
+		       struct fuse_file_info *fi)
+{
+	struct fs *fs = req_fs(req);
+	struct stat st;
+	double timeout;
+	int rc = tree_stat(fs, ino, &st, &timeout);
+
+	(void)fi;
+	(void)attr;
+	if (rc) {
+		fuse_reply_err(req, rc);
+		return;
+	}
+	if ((to_set & (FUSE_SET_ATTR_MODE | FUSE_SET_ATTR_UID | FUSE_SET_ATTR_GID)) &&
+	    !from_self(fs, req)) {
+		fuse_reply_err(req, EPERM);
+		return;
+	}
+	if ((to_set & FUSE_SET_ATTR_SIZE) && S_ISDIR(st.st_mode)) {
+		fuse_reply_err(req, EISDIR);
+		return;
+	}
+	if (to_set & FUSE_SET_ATTR_SIZE)
+		st.st_size = 0;
+	fuse_reply_attr(req, &st, 0);
+}
+
+static void op_readlink(fuse_req_t req, fuse_ino_t ino)
+{
+	struct strbuf target = STRBUF_INIT;
+	int rc = tree_readlink(req_fs(req), ino, &target);
+
+	if (rc)
+		fuse_reply_err(req, rc);
+	else
+		fuse_reply_readlink(req, sb_str(&target));
+	sb_release(&target);
+}
+
+static void op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+		       struct fuse_file_info *fi)
+{
+	(void)fi;
+	tree_readdir(req_fs(req), req, ino, size, off);
+}
+
+/* ---- open files --------------------------------------------------------------- */
+
+static struct fh *fh_new(enum fh_kind kind, fuse_ino_t ino)
+{
+	struct fh *fh = xcalloc(1, sizeof(*fh));
+
+	fh->kind = kind;
+	fh->ino = ino;
+	fh->fd = -1;
+	fh->refs = 1;
+	return fh;
+}
+
+static void fh_free(struct fh *fh)
+{
+	if (fh->fd >= 0)
+		close(fh->fd);
+	sb_release(&fh->text);
+	sb_release(&fh->response);
+	sb_release(&fh->upload);
+	free(fh->name);
+	free(fh);
+}
+
+void fh_put(struct fs *fs, struct fh *fh)
+{
+	bool last;
+
+	pthread_mutex_lock(&fs->lock);
+	last = --fh->refs == 0;
+	pthread_mutex_unlock(&fs->lock);
+	if (last) {
+		if (fh->poll)
+			fuse_pollhandle_destroy(fh->poll);
+		fh_free(fh);
+	}
+}
+
+void fh_register(struct fs *fs, struct fh *fh)
+{
+	pthread_mutex_lock(&fs->lock);
+	if (fh->registered) {
+		pthread_mutex_unlock(&fs->lock);
+		return;
+	}
+	fh->registered = true;
+	fh->next = fs->handles;
+	fh->prev = NULL;
+	if (fs->handles)
+		fs->handles->prev = fh;
+	fs->handles = fh;
+	pthread_mutex_unlock(&fs->lock);
+}
+
+void fh_unregister(struct fs *fs, struct fh *fh)
+{
+	pthread_mutex_lock(&fs->lock);
+	if (!fh->registered) {
+		pthread_mutex_unlock(&fs->lock);
+		return;
+	}
+	fh->registered = false;
+	if (fh->prev)
+		fh->prev->next = fh->next;
+	else if (fs->handles == fh)
+		fs->handles = fh->next;
+	if (fh->next)
+		fh->next->prev = fh->prev;
+	fh->next = fh->prev = NULL;
+	pthread_mutex_unlock(&fs->lock);
+}
+
+struct fh *upload_find(struct fs *fs, int64_t upload_id)
+{
+	for (struct fh *fh = fs->handles; fh; fh = fh->next)
+		if (fh->kind == FH_UPLOAD && fh->upload_id == upload_id)
+			return fh;
+	return NULL;
+}
+
+static bool is_control(fuse_ino_t ino)
+{
+	unsigned file = node_file(ino);
+
+	if (node_kind_of(ino) == NODE_JOB)
+		return file == JOB_RUN;
+	return node_kind_of(ino) == NODE_EXEC && (file == EXEC_RESUME || file == EXEC_KILL);
+}
+
+static bool is_definition(fuse_ino_t ino)
+{
+	unsigned file = node_file(ino);
+
+	return node_kind_of(ino) == NODE_JOB &&
+	       (file == JOB_YAML || file == JOB_XML || file == JOB_JSON);
+}
+
+static int open_log(struct fs *fs, fuse_ino_t ino, struct fuse_file_info *fi, struct fh *fh)
+{
+	struct exec_view v;
+
+	if (engine_exec_view(fs->eng, node_object(ino), &v) ||
+	    engine_exec_open_log(fs->eng, node_object(ino), &fh->fd))
+		return ENOENT;
+	fi->direct_io = !v.final;
+	fi->keep_cache = v.final;
+	return 0;
+}
+
+static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	struct fs *fs = req_fs(req);
+	enum node_kind kind = node_kind_of(ino);
+	bool writing = (fi->flags & O_ACCMODE) != O_RDONLY;
+	struct fh *fh;
+	int rc = 0;
+
+	if (from_self(fs, req)) {
+		fi->direct_io = 1;
+		fi->fh = 0;
+		fuse_reply_open(req, fi);
+		return;
+	}
+	if (kind == NODE_EXEC && node_file(ino) == EXEC_LOG) {
+		fh = fh_new(FH_LOG, ino);
+		rc = writing ? EACCES : open_log(fs, ino, fi, fh);
+	} else if (kind == NODE_EXEC && node_file(ino) == EXEC_WAIT) {
+		fh = fh_new(FH_WAIT, ino);
+		rc = writing ? EACCES : 0;
+		fi->direct_io = 1;
+		if (!rc)
+			fh_register(fs, fh);
+	} else if (is_control(ino)) {
+		fh = fh_new(FH_CONTROL, ino);
+		rc = tree_render(fs, ino, &fh->text);
+		fi->direct_io = 1;
+	} else if (is_definition(ino) && writing) {
+		fh = fh_new(FH_UPLOAD, ino);
+		if (!(fi->flags & O_TRUNC))
+			rc = tree_render(fs, ino, &fh->text);
+		fi->direct_io = 1;
+	} else {
+		fh = fh_new(FH_TEXT, ino);
+		rc = writing ? EACCES : tree_render(fs, ino, &fh->text);
+		fi->direct_io = 1;
+	}
+	if (rc) {
+		fh_unregister(fs, fh);
+		fh_free(fh);
+		fuse_reply_err(req, rc);
+		return;
+	}
+	fi->fh = (uint64_t)(uintptr_t)fh;
+	fuse_reply_open(req, fi);
+}
+
+static struct fh *fi_fh(struct fuse_file_info *fi)
+{
+	return (struct fh *)(uintptr_t)fi->fh;
+}
+
+static void reply_slice(fuse_req_t req, const struct strbuf *sb, off_t off, size_t size)
+{
+	if (off < 0 || (size_t)off >= sb->len) {
+		fuse_reply_buf(req, NULL, 0);
+		return;
+	}
+	if (size > sb->len - (size_t)off)
+		size = sb->len - (size_t)off;
+	fuse_reply_buf(req, sb->buf + off, size);
+}
+
+static void read_log(fuse_req_t req, struct fh *fh, size_t size, off_t off)
+{
+	char *buf = xmalloc(size);
+	ssize_t n;
+
+	do
+		n = pread(fh->fd, buf, size, off);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		fuse_reply_err(req, errno);
+	else
+		fuse_reply_buf(req, buf, (size_t)n);
+	free(buf);
+}
+
+static void on_wait_interrupt(fuse_req_t req, void *data)
+{
+	struct fs *fs = req_fs(req);
+	struct fh *fh = data;
+	bool mine = false;
+
+	pthread_mutex_lock(&fs->lock);
+	if (fh->parked == req) {
+		fh->parked = NULL;
+		mine = true;
+	}
+	pthread_mutex_unlock(&fs->lock);
+	if (mine)
+		fuse_reply_err(req, EINTR);
+}
+
+static void read_wait(fuse_req_t req, struct fs *fs, struct fh *fh, size_t size)
+{
+	pthread_mutex_lock(&fs->lock);
+	if (fh->parked) {
+		pthread_mutex_unlock(&fs->lock);
+		fuse_reply_err(req, EBUSY);
+		return;
+	}
+	fh->parked = req;
+	fh->parked_size = size;
+	pthread_mutex_unlock(&fs->lock);
+	fuse_req_interrupt_func(req, on_wait_interrupt, fh);
+	wait_deliver(fs, fh);
+}
+
+static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+		    struct fuse_file_info *fi)
+{
+	struct fh *fh = fi_fh(fi);
+
+	(void)ino;
+	if (!fh) {
+		fuse_reply_buf(req, NULL, 0);
+		return;
+	}
+	switch (fh->kind) {
+	case FH_LOG:
+		read_log(req, fh, size, off);
+		break;
+	case FH_WAIT:
+		read_wait(req, req_fs(req), fh, size);
+		break;
+	case FH_CONTROL:
+		/* After a write, reads start at the response, wherever the offset is. */
+		if (fh->responded)
+			reply_slice(req, &fh->response,
+				    off >= fh->response_base ? off - fh->response_base : off, size);
+		else
+			reply_slice(req, &fh->text, off, size);
+		break;
+	case FH_UPLOAD:
+	case FH_TEXT:
+		reply_slice(req, &fh->text, off, size);
+		break;
+	}
+}
+
+/* ---- control files -------------------------------------------------------------- */
+
+static int control_write(struct fs *fs, fuse_ino_t ino, const char *buf, size_t size,
+			 struct strbuf *response)
+{
+	struct jf_error err = JF_ERROR_INIT;
+	int64_t obj = node_object(ino), id = 0;
+	enum error_scope scope = node_kind_of(ino) == NODE_JOB ? SCOPE_JOB : SCOPE_EXEC;
+	const char *action;
+	int rc;
+
+	switch (node_file(ino) | (node_kind_of(ino) == NODE_JOB ? 0x100 : 0)) {
+	case JOB_RUN | 0x100:
+		action = "run";
+		rc = engine_run(fs->eng, obj, buf, size, &id, &err);
+		break;
+	case EXEC_RESUME:
+		action = "resume";
+		rc = engine_resume(fs->eng, obj, buf, size, &id, &err);
+		break;
+	default:
+		action = "kill";
+		if (!str_is_blank(buf, size) && !(size >= 1 && buf[0] == '1' &&
+						  str_is_blank(buf + 1, size - 1)))
+			rc = jf_fail(&err, JF_INVALID, "write 1 (or an empty line) to kill");
+		else
+			rc = engine_kill(fs->eng, obj, &err);
+		break;
+	}
+	sb_reset(response);
+	if (rc) {
+		engine_note_error(fs->eng, scope, obj, action, &err);
+		sb_addf(response, "error: %s\n", err.message);
+		return fs_errno(rc);
+	}
+	if (id)
+		sb_addf(response, "%lld\n", (long long)id);
+	return 0;
+}
+
+static void upload_write(struct fh *fh, const char *buf, size_t size, off_t off)
+{
+	size_t end = (size_t)off + size;
+
+	if (end > fh->upload.len) {
+		sb_grow(&fh->upload, end - fh->upload.len);
+		memset(fh->upload.buf + fh->upload.len, 0, end - fh->upload.len);
+		fh->upload.len = end;
+		fh->upload.buf[end] = '\0';
+	}
+	memcpy(fh->upload.buf + off, buf, size);
+	fh->dirty = true;
+}
+
+static void op_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size, off_t off,
+		     struct fuse_file_info *fi)
+{
+	struct fs *fs = req_fs(req);
+	struct fh *fh = fi_fh(fi);
+	int rc;
+
+	if (!fh) {
+		fuse_reply_write(req, size);
+		return;
+	}
+	if (fh->kind == FH_UPLOAD) {
+		if (off < 0 || (size_t)off + size > 16 * 1024 * 1024) {
+			fuse_reply_err(req, EFBIG);
+			return;
+		}
+		pthread_mutex_lock(&fs->lock);
+		upload_write(fh, buf, size, off);
+		pthread_mutex_unlock(&fs->lock);
+		fuse_reply_write(req, size);
+		return;
+	}
+	if (fh->kind != FH_CONTROL) {
+		fuse_reply_err(req, EACCES);
+		return;
+	}
+	rc = control_write(fs, ino, buf, size, &fh->response);
+	fh->responded = true;
+	fh->response_base = off + (off_t)size;
+	if (rc)
+		fuse_reply_err(req, rc);
+	else
+		fuse_reply_write(req, size);
+}
+
+/* Import or apply what was written; the result is what close() returns. */
+static int upload_apply(struct fs *fs, struct fh *fh)
+{
+	struct jf_error err = JF_ERROR_INIT;
+	enum job_format format = FORMAT_YAML;
+	size_t count = 0;
+	int rc;
+
+	if (node_kind_of(fh->ino) == NODE_UPLOAD) {
+		rc = engine_import(fs->eng, fh->folder, fh->name, fh->upload.buf ? fh->upload.buf : "",
+				   fh->upload.len, &count, &err);
+		if (rc) {
+			engine_note_error(fs->eng, SCOPE_FOLDER, fh->folder, "import", &err);
+			if (fh->folder != FOLDER_ROOT)
+				engine_note_error(fs->eng, SCOPE_FOLDER, FOLDER_ROOT, "import", &err);
+		}
+		return fs_errno(rc);
+	}
+	format = node_file(fh->ino) == JOB_XML ? FORMAT_XML
+		 : node_file(fh->ino) == JOB_JSON ? FORMAT_JSON
+						  : FORMAT_YAML;
+	rc = engine_job_replace(fs->eng, node_object(fh->ino), format,
+				fh->upload.buf ? fh->upload.buf : "", fh->upload.len, &err);
+	if (rc)
+		engine_note_error(fs->eng, SCOPE_JOB, node_object(fh->ino), "definition", &err);
+	return fs_errno(rc);
+}
+
+static void op_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	struct fs *fs = req_fs(req);
+	struct fh *fh = fi_fh(fi);
+	bool apply = false;
+
+	(void)ino;
+	if (fh && fh->kind == FH_UPLOAD) {
+		pthread_mutex_lock(&fs->lock);
+		apply = fh->dirty || (node_kind_of(fh->ino) == NODE_UPLOAD && fh->last_error < 0);
+		fh->dirty = false;
+		pthread_mutex_unlock(&fs->lock);
+		if (apply)
+			fh->last_error = upload_apply(fs, fh);
+		fuse_reply_err(req, fh->last_error > 0 ? fh->last_error : 0);
+		return;
+	}
+	fuse_reply_err(req, 0);
+}
+
+static void op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	struct fs *fs = req_fs(req);
+	struct fh *fh = fi_fh(fi);
+
+	(void)ino;
+	if (!fh) {
+		fuse_reply_err(req, 0);
+		return;
+	}
+	if (fh->kind == FH_UPLOAD && fh->dirty)
+		upload_apply(fs, fh);
+	fh_unregister(fs, fh);
+	pthread_mutex_lock(&fs->lock);
+	if (fh->parked) {
+		fuse_reply_err(fh->parked, EINTR);
+		fh->parked = NULL;
+	}
+	pthread_mutex_unlock(&fs->lock);
+	fh_put(fs, fh);
+	fuse_reply_err(req, 0);
+}
+
+/* ---- creating files: imports ----------------------------------------------------- */
+
+static void op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
+		      struct fuse_file_info *fi)
+{
+	struct fs *fs = req_fs(req);
+	struct fuse_entry_param e;
+	enum job_format format;
+	struct fh *fh;
+	double timeout;
+
+	(void)mode;
+	if (node_kind_of(parent) != NODE_FOLDER || node_file(parent) != FOLDER_DIR) {
+		fuse_reply_err(req, EACCES);
+		return;
+	}
+	if (!format_from_name(name, &format)) {
+		struct jf_error err = JF_ERROR_INIT;
+
+		jf_fail(&err, JF_INVALID,
+			"'%s' is not a job file: name it .yaml, .yml, .json or .xml to import it",
+			name);
+		engine_note_error(fs->eng, SCOPE_FOLDER, node_object(parent), "import", &err);
+		fuse_reply_err(req, EINVAL);
+		return;
+	}
+	fh = fh_new(FH_UPLOAD, 0);
+	fh->folder = node_object(parent);
+	fh->name = xstrdup(name);
+	fh->last_error = -1;
+	pthread_mutex_lock(&fs->lock);
+	fh->upload_id = ++fs->next_upload;
+	pthread_mutex_unlock(&fs->lock);
+	fh->ino = node_ino(NODE_UPLOAD, fh->upload_id, 0);
+	fh_register(fs, fh);
+	tree_stat(fs, fh->ino, &e.attr, &timeout);
+	e.ino = fh->ino;
+	e.generation = 0;
+	e.attr_timeout = 0;
+	e.entry_timeout = 0;
+	fi->direct_io = 1;
+	fi->fh = (uint64_t)(uintptr_t)fh;
+	fuse_reply_create(req, &e, fi);
+}
+
+/* ---- namespace changes ----------------------------------------------------------- */
+
+static void op_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+	struct fs *fs = req_fs(req);
+	struct jf_error err = JF_ERROR_INIT;
+	fuse_ino_t ino;
+	int rc = tree_lookup(fs, parent, name, &ino);
+
+	if (rc) {
+		fuse_reply_err(req, rc);
+		return;
+	}
+	if (node_kind_of(ino) != NODE_JOB || node_file(ino) != JOB_DIR) {
+		fuse_reply_err(req, EACCES);
+		return;
+	}
+	rc = engine_job_delete(fs->eng, node_object(ino), &err);
+	fuse_reply_err(req, fs_errno(rc));
+}
+
+static void op_refuse_name(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+	(void)parent;
+	(void)name;
+	fuse_reply_err(req, EACCES);
+}
+
+static void op_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode)
+{
+	(void)mode;
+	op_refuse_name(req, parent, name);
+}
+
+static void op_mknod(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
+		     dev_t rdev)
+{
+	(void)mode;
+	(void)rdev;
+	op_refuse_name(req, parent, name);
+}
+
+static void op_symlink(fuse_req_t req, const char *link, fuse_ino_t parent, const char *name)
+{
+	(void)link;
+	op_refuse_name(req, parent, name);
+}
+
+static void op_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_ino_t newparent,
+		      const char *newname, unsigned int flags)
+{
+	(void)newparent;
+	(void)newname;
+	(void)flags;
+	op_refuse_name(req, parent, name);
+}
+
+static void op_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent, const char *newname)
+{
+	(void)ino;
+	op_refuse_name(req, newparent, newname);
+}
+
+/* POLLIN on status and wait means a change this open file has not read yet. */
+static void op_poll(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi,
+		    struct fuse_pollhandle *ph)
+{
+	struct fs *fs = req_fs(req);
+	struct fh *fh = fi_fh(fi);
+	unsigned events = POLLOUT;
+	bool needs_register;
+
+	(void)ino;
+	if (!fh) {
+		if (ph)
+			fuse_pollhandle_destroy(ph);
+		fuse_reply_poll(req, POLLIN);
+		return;
+	}
+	pthread_mutex_lock(&fs->lock);
+	if (ph) {
+		if (fh->poll)
+			fuse_pollhandle_destroy(fh->poll);
+		fh->poll = ph;
+	}
+	if (fh->kind == FH_WAIT || fh->kind == FH_TEXT)
+		events |= fh->changed || fh->done || (fh->kind == FH_WAIT && fh->text.len) ? POLLIN
+											   : 0;
+	else
+		events |= POLLIN;
+	needs_register = ph && !fh->registered;
+	pthread_mutex_unlock(&fs->lock);
+	if (needs_register)
+		fh_register(fs, fh);
+	fuse_reply_poll(req, events);
+}
+
+const struct fuse_lowlevel_ops fs_ops = {
+	.lookup = op_lookup,
+	.forget = op_forget,
+	.getattr = op_getattr,
+	.setattr = op_setattr,
+	.readlink = op_readlink,
+	.mknod = op_mknod,
+	.mkdir = op_mkdir,
+	.unlink = op_refuse_name,
+	.rmdir = op_rmdir,
+	.symlink = op_symlink,
+	.rename = op_rename,
+	.link = op_link,
+	.open = op_open,
+	.read = op_read,
+	.write = op_write,
+	.flush = op_flush,
+	.release = op_release,
+	.readdir = op_readdir,
+	.create = op_create,
+	.poll = op_poll,
+};
