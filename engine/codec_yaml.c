@@ -200,10 +200,11 @@ static int on_open(struct yaml_reader *r, const yaml_event_t *ev, json_t *node,
 	struct frame *top = r->depth ? &r->stack[r->depth - 1] : NULL;
 
 	if (top && json_is_object(top->node) && !top->pending_key) {
+		const char *kind = json_is_object(node) ? "mapping" : "list";
+
 		json_decref(node);
 		return reader_fail(r, &ev->start_mark,
-				   "invalid YAML: a mapping key must be a plain value, not a %s",
-				   json_is_object(node) ? "mapping" : "list");
+				   "invalid YAML: a mapping key must be a plain value, not a %s", kind);
 	}
 	if (r->depth == MAX_DEPTH) {
 		json_decref(node);

@@ -110,10 +110,14 @@ void sb_grow(struct strbuf *sb, size_t extra)
 	if (need <= sb->alloc)
 		return;
 	size_t alloc = sb->alloc ? sb->alloc : 64;
+	bool fresh = sb->buf == NULL;
+
 	while (alloc < need)
 		alloc *= 2;
 	sb->buf = xrealloc(sb->buf, alloc);
 	sb->alloc = alloc;
+	if (fresh)
+		sb->buf[sb->len] = '\0';
 }
 
 void sb_add(struct strbuf *sb, const void *data, size_t len)
