@@ -501,11 +501,8 @@ int engine_exec_events(struct engine *eng, int64_t id, size_t cursor, struct str
 	pthread_mutex_lock(&eng->lock);
 	ex = engine_find_exec(eng, id);
 	if (ex) {
-		const char *p = sb_str(&ex->events);
-
-		for (size_t i = 0; i < cursor && *p; i++)
-			p = strchr(p, '\n') + 1;
-		sb_adds(out, p);
+		if (cursor < ex->n_events)
+			sb_adds(out, sb_str(&ex->events) + ex->event_offsets[cursor]);
 		*next = ex->n_events;
 		*done = ex->finished;
 	} else if ((rc = store_exec_get(eng->store, id, &rec, NULL)) == 0) {

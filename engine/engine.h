@@ -31,7 +31,8 @@
 struct engine;
 
 enum notify_what {
-	NOTIFY_STATUS = 1 << 0,     /* an execution's status or state changed */
+	NOTIFY_STATUS = 1 << 0,     /* an execution's status changed */
+	NOTIFY_STATE = 1 << 5,      /* a step of it changed state */
 	NOTIFY_LOG = 1 << 1,        /* its log grew */
 	NOTIFY_FINISHED = 1 << 2,   /* it ended: its files no longer change */
 	NOTIFY_EXECUTIONS = 1 << 3, /* an execution was added */

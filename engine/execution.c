@@ -78,11 +78,13 @@ int exec_create(struct execution *ex, struct jf_error *err)
 		return err->code;
 	if (!ex->rec.retry_initial)
 		ex->rec.retry_initial = ex->rec.id;
-	snapshot = resume_snapshot(ex->job);
-	text = json_dumps(snapshot, JSON_COMPACT);
-	json_decref(snapshot);
-	store_snapshot_save(eng->store, ex->rec.id, text, NULL);
-	free(text);
+	if (ex->job->resume_enabled && !ex->parent) {
+		snapshot = resume_snapshot(ex->job);
+		text = json_dumps(snapshot, JSON_COMPACT);
+		json_decref(snapshot);
+		store_snapshot_save(eng->store, ex->rec.id, text, NULL);
+		free(text);
+	}
 	ex->log = exec_log_open(eng->log_dir, ex->rec.id, err);
 	if (!ex->log)
 		return err->code;
@@ -124,9 +126,12 @@ void exec_free(struct execution *ex)
 	vars_release(&ex->vars);
 	wf_state_free(ex->state);
 	free(ex->runs);
-	free(ex->checkpoint);
-	free(ex->failed_checkpoint);
+	json_decref(ex->cp_base);
+	json_decref(ex->cp_data);
+	json_decref(ex->cp_failed);
+	json_decref(ex->failed_checkpoint);
 	sb_release(&ex->events);
+	free(ex->event_offsets);
 	json_decref(ex->resume_state);
 	free(ex);
 }
@@ -135,6 +140,12 @@ void exec_event(struct execution *ex, const char *fmt, ...)
 {
 	va_list ap;
 
+	if (ex->n_events == ex->events_alloc) {
+		ex->events_alloc = ex->events_alloc ? ex->events_alloc * 2 : 16;
+		ex->event_offsets = xrealloc(ex->event_offsets,
+					     ex->events_alloc * sizeof(*ex->event_offsets));
+	}
+	ex->event_offsets[ex->n_events] = ex->events.len;
 	va_start(ap, fmt);
 	sb_vaddf(&ex->events, fmt, ap);
 	va_end(ap);
@@ -190,7 +201,7 @@ void exec_state_changed(struct execution *ex)
 	int64_t since = mono_ms() - ex->state_written;
 
 	ex->state_dirty = true;
-	exec_touch(ex, NOTIFY_STATUS);
+	exec_touch(ex, NOTIFY_STATE);
 	if (!ex->timers_ready || ex->finished)
 		return;
 	if (since >= STATE_WRITE_INTERVAL_MS)
@@ -543,6 +554,8 @@ void exec_finish(struct execution *ex, enum exec_status status)
 		    ex->job->resume_enabled && ex->job->strategy == STRATEGY_SEQUENTIAL;
 	if (resumable && resume_write_state(ex, exec_status_name(status)) == 0)
 		ex->rec.resumable = true;
+	if (ex->cp_base)
+		store_checkpoint_clear(ex->eng->store, ex->rec.id, NULL);
 	if (retry)
 		schedule_retry(ex, resume_on_retry(ex) && ex->rec.resumable);
 	if (status != ST_SCHEDULED) {

@@ -163,8 +163,11 @@ struct execution {
 	size_t running;            /* steps running now (parallel runs several) */
 	struct step_run **runs;    /* one per top-level step, NULL when idle */
 	bool failed;
-	char *checkpoint;          /* the state before the current step */
-	char *failed_checkpoint;   /* the state before the first failed step */
+	json_t *cp_base;           /* checkpoint parts fixed at the start (resume.c) */
+	json_t *cp_data;           /* the data context at the last checkpoint */
+	json_t *cp_failed;         /* steps that failed before the last checkpoint */
+	size_t cp_step;            /* 1-based step of the last checkpoint, 0 for none */
+	json_t *failed_checkpoint; /* the checkpoint before the first failed step */
 	size_t failed_step;        /* 1-based, 0 for none */
 	enum stop_request stop;
 
@@ -182,6 +185,8 @@ struct execution {
 
 	struct strbuf events;      /* one line per state change */
 	size_t n_events;
+	size_t *event_offsets;     /* where each line starts in events */
+	size_t events_alloc;
 	json_t *resume_state;      /* loaded before a resumed execution begins */
 };
 
@@ -246,6 +251,8 @@ json_t *resume_snapshot(const struct job *job);
 bool resume_snapshot_matches(const json_t *snapshot, const struct job *job,
 			     struct strbuf *why);
 void resume_checkpoint(struct execution *ex);
+/* Keep the last checkpoint as the one to resume from, at the first failure. */
+void resume_note_failure(struct execution *ex);
 int resume_write_state(struct execution *ex, const char *reason);
 int resume_write_from_store(struct engine *eng, const struct exec_record *rec,
 			    const struct job *job, const char *reason);

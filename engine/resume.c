@@ -151,17 +151,6 @@ static bool is_runtime_var(const char *name)
 	return true;
 }
 
-static json_t *runtime_vars(const struct vars *vars)
-{
-	json_t *obj = json_object();
-
-	for (size_t i = 0; i < vars->len; i++)
-		if (is_runtime_var(vars->items[i].name))
-			json_object_set_new(obj, vars->items[i].name,
-					    json_string(vars->items[i].value));
-	return obj;
-}
-
 static json_t *public_options(const struct execution *ex, json_t **secure_names)
 {
 	json_t *copy = json_copy(ex->options);
@@ -176,50 +165,107 @@ static json_t *public_options(const struct execution *ex, json_t **secure_names)
 	return copy;
 }
 
-static json_t *checkpoint_json(const struct execution *ex)
+/* Ranges of steps that earlier executions ran: [{first, last, execution}]. */
+static json_t *done_by_ranges(const struct execution *ex)
 {
-	json_t *secure, *failed = json_array(), *done_by = json_object();
-	json_t *options = public_options(ex, &secure);
+	json_t *ranges = json_array();
+	json_t *open = NULL;
 
-	for (size_t i = 0; i < ex->step; i++) {
-		const struct step_state *s = &ex->state->steps[i];
-		char key[24];
+	for (size_t i = 0; i < ex->state->n_steps; i++) {
+		int64_t by = ex->state->steps[i].done_by;
 
-		if (s->status == SS_FAILED)
-			json_array_append_new(failed, json_integer((json_int_t)i + 1));
-		snprintf(key, sizeof(key), "%zu", i + 1);
-		json_object_set_new(done_by, key,
-				    json_integer(s->done_by ? s->done_by : ex->rec.id));
+		if (by && open && json_integer_value(json_object_get(open, "execution")) == by &&
+		    json_integer_value(json_object_get(open, "last")) == (json_int_t)i) {
+			json_object_set_new(open, "last", json_integer((json_int_t)i + 1));
+			continue;
+		}
+		open = NULL;
+		if (!by)
+			continue;
+		open = json_pack("{s:I, s:I, s:I}", "first", (json_int_t)i + 1, "last",
+				 (json_int_t)i + 1, "execution", (json_int_t)by);
+		json_array_append_new(ranges, open);
 	}
-	return json_pack("{s:I, s:I, s:o, s:o, s:o, s:o, s:o}", "step", (json_int_t)ex->step + 1,
-			 "stepCount", (json_int_t)ex->job->n_steps, "options", options,
-			 "secureOptions", secure, "data", runtime_vars(&ex->vars), "failedSteps",
-			 failed, "doneBy", done_by);
+	return ranges;
+}
+
+static bool checkpoints_wanted(const struct execution *ex)
+{
+	return ex->job->resume_enabled && ex->job->strategy == STRATEGY_SEQUENTIAL && !ex->parent;
+}
+
+/* The part of a checkpoint that does not change from step to step. */
+static void checkpoint_start(struct execution *ex)
+{
+	struct jf_error err = JF_ERROR_INIT;
+	json_t *secure, *options = public_options(ex, &secure);
+	char *text;
+
+	ex->cp_base = json_pack("{s:o, s:o, s:o}", "options", options, "secureOptions", secure,
+				"doneBy", done_by_ranges(ex));
+	ex->cp_data = json_object();
+	ex->cp_failed = json_array();
+	text = json_dumps(ex->cp_base, JSON_COMPACT);
+	if (store_checkpoint_save(ex->eng->store, ex->rec.id, text, &err))
+		log_error("execution %lld: unable to store its checkpoint base: %s",
+			  (long long)ex->rec.id, err.message);
+	free(text);
 }
 
 void resume_checkpoint(struct execution *ex)
 {
 	struct jf_error err = JF_ERROR_INIT;
-	json_t *json;
+	json_t *delta, *data = json_object(), *failed = json_array();
+	char *text;
 
-	if (!ex->job->resume_enabled || ex->job->strategy != STRATEGY_SEQUENTIAL || ex->parent)
+	if (!checkpoints_wanted(ex))
 		return;
-	json = checkpoint_json(ex);
-	free(ex->checkpoint);
-	ex->checkpoint = json_dumps(json, JSON_COMPACT);
-	json_decref(json);
-	if (store_checkpoint_save(ex->eng->store, ex->rec.id, ex->checkpoint, &err))
+	if (!ex->cp_base)
+		checkpoint_start(ex);
+	vars_take_changes(&ex->vars, is_runtime_var, data);
+	json_object_update(ex->cp_data, data);
+	for (size_t i = ex->cp_step ? ex->cp_step - 1 : 0; i < ex->step; i++) {
+		if (ex->state->steps[i].status != SS_FAILED)
+			continue;
+		json_array_append_new(ex->cp_failed, json_integer((json_int_t)i + 1));
+		json_array_append_new(failed, json_integer((json_int_t)i + 1));
+	}
+	ex->cp_step = ex->step + 1;
+	delta = json_pack("{s:I, s:o, s:o}", "step", (json_int_t)ex->cp_step, "data", data,
+			  "failedSteps", failed);
+	text = json_dumps(delta, JSON_COMPACT);
+	if (store_checkpoint_add(ex->eng->store, ex->rec.id, (int64_t)ex->cp_step, text, &err))
 		log_error("execution %lld: unable to store the checkpoint before step %zu: %s",
-			  (long long)ex->rec.id, ex->step + 1, err.message);
+			  (long long)ex->rec.id, ex->cp_step, err.message);
+	free(text);
+	json_decref(delta);
+}
+
+/* The whole checkpoint taken last, as a new object. */
+static json_t *checkpoint_full(const struct execution *ex)
+{
+	json_t *full = json_deep_copy(ex->cp_base);
+
+	json_object_set_new(full, "step", json_integer((json_int_t)ex->cp_step));
+	json_object_set_new(full, "stepCount", json_integer((json_int_t)ex->job->n_steps));
+	json_object_set_new(full, "data", json_deep_copy(ex->cp_data));
+	json_object_set_new(full, "failedSteps", json_deep_copy(ex->cp_failed));
+	return full;
+}
+
+void resume_note_failure(struct execution *ex)
+{
+	if (ex->cp_base && !ex->failed_checkpoint)
+		ex->failed_checkpoint = checkpoint_full(ex);
 }
 
 /* ---- the resume state file ---------------------------------------------------- */
 
 static int write_resume_file(struct engine *eng, const struct exec_record *rec,
-			     const char *checkpoint, const char *snapshot, const char *reason)
+			     json_t *checkpoint, const char *snapshot, const char *reason)
 {
 	struct jf_error err = JF_ERROR_INIT;
-	json_t *state = checkpoint ? json_loads(checkpoint, 0, NULL) : NULL;
+	json_t *state = checkpoint ? json_incref(checkpoint) : NULL;
 	json_t *snap = snapshot ? json_loads(snapshot, 0, NULL) : NULL;
 	char created[32], *text, *path;
 	json_t *extra;
@@ -259,27 +305,60 @@ static int write_resume_file(struct engine *eng, const struct exec_record *rec,
 
 int resume_write_state(struct execution *ex, const char *reason)
 {
-	const char *checkpoint = ex->failed_checkpoint ? ex->failed_checkpoint : ex->checkpoint;
+	json_t *checkpoint = ex->failed_checkpoint ? json_incref(ex->failed_checkpoint)
+			     : ex->cp_base	    ? checkpoint_full(ex)
+						    : NULL;
 	json_t *snap = resume_snapshot(ex->job);
 	char *snapshot = json_dumps(snap, JSON_COMPACT);
 	int rc = write_resume_file(ex->eng, &ex->rec, checkpoint, snapshot, reason);
 
 	free(snapshot);
 	json_decref(snap);
+	json_decref(checkpoint);
 	return rc;
+}
+
+/* Apply one stored delta to the checkpoint being rebuilt. */
+static void apply_delta(void *ctx, int64_t step, const char *text)
+{
+	json_t *full = ctx;
+	json_t *delta = json_loads(text, 0, NULL);
+	size_t i;
+	json_t *item;
+
+	json_object_set_new(full, "step", json_integer(step));
+	json_object_update(json_object_get(full, "data"), json_object_get(delta, "data"));
+	json_array_foreach(json_object_get(delta, "failedSteps"), i, item)
+		json_array_append(json_object_get(full, "failedSteps"), item);
+	json_decref(delta);
 }
 
 int resume_write_from_store(struct engine *eng, const struct exec_record *rec,
 			    const struct job *job, const char *reason)
 {
-	char *checkpoint = NULL, *snapshot = NULL;
+	char *base = NULL, *snapshot = NULL;
+	json_t *full = NULL;
 	int rc;
 
 	(void)job;
-	store_checkpoint_load(eng->store, rec->id, &checkpoint, NULL);
+	store_checkpoint_load(eng->store, rec->id, &base, NULL);
 	store_snapshot_load(eng->store, rec->id, &snapshot, NULL);
-	rc = write_resume_file(eng, rec, checkpoint, snapshot, reason);
-	free(checkpoint);
+	if (base)
+		full = json_loads(base, 0, NULL);
+	if (full) {
+		json_object_set_new(full, "stepCount", json_integer(rec->step_count));
+		json_object_set_new(full, "data", json_object());
+		json_object_set_new(full, "failedSteps", json_array());
+		store_checkpoint_deltas(eng->store, rec->id, apply_delta, full, NULL);
+		if (!json_object_get(full, "step")) {
+			json_decref(full);
+			full = NULL;
+		}
+	}
+	rc = write_resume_file(eng, rec, full, snapshot, reason);
+	store_checkpoint_clear(eng->store, rec->id, NULL);
+	json_decref(full);
+	free(base);
 	free(snapshot);
 	return rc;
 }
@@ -444,25 +523,30 @@ int resume_check(struct engine *eng, const struct exec_record *rec, json_t **sta
 /* Mark the steps before the resume point as done by earlier executions. */
 static void mark_done_steps(struct execution *ex, const json_t *state, size_t step)
 {
-	const json_t *done_by = json_object_get(state, "doneBy");
 	const json_t *failed = json_object_get(state, "failedSteps");
 	int64_t original = json_integer_value(json_object_get(state, "execution"));
 	int64_t now = now_ms();
+	size_t k;
+	json_t *item;
 
 	for (size_t i = 0; i + 1 < step && i < ex->state->n_steps; i++) {
-		char key[24];
-		int64_t by;
-		size_t k;
-		json_t *item;
-		enum step_status status = SS_SUCCEEDED;
+		step_state_set(ex->state, i, SS_SUCCEEDED, now);
+		ex->state->steps[i].done_by = original;
+	}
+	/* Steps that an execution before the original ran keep their own id. */
+	json_array_foreach(json_object_get(state, "doneBy"), k, item) {
+		json_int_t first = json_integer_value(json_object_get(item, "first"));
+		json_int_t last = json_integer_value(json_object_get(item, "last"));
+		json_int_t by = json_integer_value(json_object_get(item, "execution"));
 
-		snprintf(key, sizeof(key), "%zu", i + 1);
-		by = json_integer_value(json_object_get(done_by, key));
-		json_array_foreach(failed, k, item)
-			if (json_integer_value(item) == (json_int_t)i + 1)
-				status = SS_FAILED;
-		step_state_set(ex->state, i, status, now);
-		ex->state->steps[i].done_by = by ? by : original;
+		for (json_int_t i = first; i >= 1 && i <= last && (size_t)i < step; i++)
+			ex->state->steps[i - 1].done_by = by;
+	}
+	json_array_foreach(failed, k, item) {
+		json_int_t i = json_integer_value(item);
+
+		if (i >= 1 && (size_t)i < step)
+			step_state_set(ex->state, (size_t)i - 1, SS_FAILED, now);
 	}
 }
 

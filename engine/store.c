@@ -28,8 +28,14 @@ static const char schema[] =
 	" resumed_from INTEGER, resume_step INTEGER, resumed_by INTEGER,"
 	" parent_id INTEGER, step_count INTEGER,"
 	" pgid INTEGER, leader_start INTEGER, boot_id TEXT,"
-	" error TEXT, aborted_by TEXT, resumable INTEGER,"
-	" checkpoint TEXT, snapshot TEXT);"
+	" error TEXT, aborted_by TEXT, resumable INTEGER);"
+	/* Large and written once: kept apart, so that updates of a running
+	 * execution's row stay small. */
+	"CREATE TABLE IF NOT EXISTS resume_bases ("
+	" execution INTEGER PRIMARY KEY, snapshot TEXT, base TEXT);"
+	"CREATE TABLE IF NOT EXISTS checkpoints ("
+	" execution INTEGER NOT NULL, step INTEGER NOT NULL, delta TEXT NOT NULL);"
+	"CREATE INDEX IF NOT EXISTS checkpoints_by_execution ON checkpoints(execution);"
 	"CREATE INDEX IF NOT EXISTS executions_by_job ON executions(job_uuid, id);"
 	"CREATE INDEX IF NOT EXISTS executions_by_status ON executions(status);";
 
@@ -452,8 +458,10 @@ int store_checkpoint_save(struct store *store, int64_t id, const char *checkpoin
 {
 	const void *args[] = { checkpoint, &id };
 
-	return run_stmt(store, "UPDATE executions SET checkpoint = ? WHERE id = ?", "si", args,
-			NULL, NULL, err);
+	return run_stmt(store,
+			"INSERT INTO resume_bases (execution, base) VALUES (?2, ?1) "
+			"ON CONFLICT (execution) DO UPDATE SET base = excluded.base",
+			"si", args, NULL, NULL, err);
 }
 
 static void text_row(void *ctx, sqlite3_stmt *st)
@@ -470,7 +478,7 @@ int store_checkpoint_load(struct store *store, int64_t id, char **checkpoint,
 	const void *args[] = { &id };
 
 	*checkpoint = NULL;
-	return run_stmt(store, "SELECT checkpoint FROM executions WHERE id = ?", "i", args,
+	return run_stmt(store, "SELECT base FROM resume_bases WHERE execution = ?", "i", args,
 			text_row, checkpoint, err);
 }
 
@@ -479,8 +487,10 @@ int store_snapshot_save(struct store *store, int64_t id, const char *snapshot,
 {
 	const void *args[] = { snapshot, &id };
 
-	return run_stmt(store, "UPDATE executions SET snapshot = ? WHERE id = ?", "si", args, NULL,
-			NULL, err);
+	return run_stmt(store,
+			"INSERT INTO resume_bases (execution, snapshot) VALUES (?2, ?1) "
+			"ON CONFLICT (execution) DO UPDATE SET snapshot = excluded.snapshot",
+			"si", args, NULL, NULL, err);
 }
 
 int store_snapshot_load(struct store *store, int64_t id, char **snapshot, struct jf_error *err)
@@ -488,8 +498,8 @@ int store_snapshot_load(struct store *store, int64_t id, char **snapshot, struct
 	const void *args[] = { &id };
 
 	*snapshot = NULL;
-	return run_stmt(store, "SELECT snapshot FROM executions WHERE id = ?", "i", args, text_row,
-			snapshot, err);
+	return run_stmt(store, "SELECT snapshot FROM resume_bases WHERE execution = ?", "i", args,
+			text_row, snapshot, err);
 }
 
 int store_exec_set_process(struct store *store, int64_t id, int64_t pgid, int64_t leader_start,
@@ -500,4 +510,44 @@ int store_exec_set_process(struct store *store, int64_t id, int64_t pgid, int64_
 	return run_stmt(store,
 			"UPDATE executions SET pgid = ?, leader_start = ?, boot_id = ? WHERE id = ?",
 			"iisi", args, NULL, NULL, err);
+}
+
+int store_checkpoint_add(struct store *store, int64_t id, int64_t step, const char *delta,
+			 struct jf_error *err)
+{
+	const void *args[] = { &id, &step, delta };
+
+	return run_stmt(store, "INSERT INTO checkpoints (execution, step, delta) VALUES (?, ?, ?)",
+			"iis", args, NULL, NULL, err);
+}
+
+struct delta_ctx {
+	store_delta_fn fn;
+	void *ctx;
+};
+
+static void delta_row(void *ctx, sqlite3_stmt *st)
+{
+	struct delta_ctx *c = ctx;
+
+	c->fn(c->ctx, sqlite3_column_int64(st, 0), (const char *)sqlite3_column_text(st, 1));
+}
+
+int store_checkpoint_deltas(struct store *store, int64_t id, store_delta_fn fn, void *ctx,
+			    struct jf_error *err)
+{
+	struct delta_ctx c = { fn, ctx };
+	const void *args[] = { &id };
+
+	return run_stmt(store,
+			"SELECT step, delta FROM checkpoints WHERE execution = ? ORDER BY rowid",
+			"i", args, delta_row, &c, err);
+}
+
+int store_checkpoint_clear(struct store *store, int64_t id, struct jf_error *err)
+{
+	const void *args[] = { &id };
+
+	return run_stmt(store, "DELETE FROM checkpoints WHERE execution = ?", "i", args, NULL,
+			NULL, err);
 }

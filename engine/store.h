@@ -59,6 +59,18 @@ int store_checkpoint_save(struct store *store, int64_t id, const char *checkpoin
 			  struct jf_error *err);
 int store_checkpoint_load(struct store *store, int64_t id, char **checkpoint,
 			  struct jf_error *err);
+/*
+ * Checkpoints are a base (store_checkpoint_save: options and what a resume
+ * carried over) and one delta per step (the step about to start and what
+ * changed since the previous one), so that a checkpoint costs the same at
+ * step 1000 as at step 1.
+ */
+int store_checkpoint_add(struct store *store, int64_t id, int64_t step, const char *delta,
+			 struct jf_error *err);
+typedef void (*store_delta_fn)(void *ctx, int64_t step, const char *delta);
+int store_checkpoint_deltas(struct store *store, int64_t id, store_delta_fn fn, void *ctx,
+			    struct jf_error *err);
+int store_checkpoint_clear(struct store *store, int64_t id, struct jf_error *err);
 /* The sequence snapshot taken when the execution starts (resume.h). */
 int store_snapshot_save(struct store *store, int64_t id, const char *snapshot,
 			struct jf_error *err);

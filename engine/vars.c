@@ -21,8 +21,11 @@ void vars_set(struct vars *vars, const char *name, const char *value)
 	struct var *v = find_var(vars, name);
 
 	if (v) {
-		free(v->value);
-		v->value = xstrdup(value);
+		if (strcmp(v->value, value) != 0) {
+			free(v->value);
+			v->value = xstrdup(value);
+			v->changed = true;
+		}
 		return;
 	}
 	if (vars->len == vars->alloc) {
@@ -31,7 +34,21 @@ void vars_set(struct vars *vars, const char *name, const char *value)
 	}
 	vars->items[vars->len].name = xstrdup(name);
 	vars->items[vars->len].value = xstrdup(value);
+	vars->items[vars->len].changed = true;
 	vars->len++;
+}
+
+void vars_take_changes(struct vars *vars, bool (*keep)(const char *name), json_t *obj)
+{
+	for (size_t i = 0; i < vars->len; i++) {
+		struct var *v = &vars->items[i];
+
+		if (!v->changed)
+			continue;
+		v->changed = false;
+		if (keep(v->name))
+			json_object_set_new(obj, v->name, json_string(v->value));
+	}
 }
 
 void vars_setf(struct vars *vars, const char *name, const char *fmt, ...)

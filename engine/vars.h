@@ -22,6 +22,7 @@
 struct var {
 	char *name;
 	char *value;
+	bool changed; /* set since vars_take_changes() last ran */
 };
 
 struct vars {
@@ -39,6 +40,11 @@ const char *vars_get(const struct vars *vars, const char *name);
 void vars_remove_group(struct vars *vars, const char *group);
 void vars_copy(struct vars *dst, const struct vars *src);
 void vars_release(struct vars *vars);
+/*
+ * Move the variables set since the last call, whose names pass keep, into
+ * obj (name -> value), and clear their marks.
+ */
+void vars_take_changes(struct vars *vars, bool (*keep)(const char *name), json_t *obj);
 /* The names and values of one group ("data") as a new JSON object. */
 json_t *vars_group_json(const struct vars *vars, const char *group);
 /* Set group.KEY for each member of obj (string values only). */

@@ -94,8 +94,7 @@ static void settle_step(struct execution *ex, size_t index, bool ok)
 	if (!ok && !ex->failed) {
 		ex->failed = true;
 		ex->failed_step = index + 1;
-		free(ex->failed_checkpoint);
-		ex->failed_checkpoint = ex->checkpoint ? xstrdup(ex->checkpoint) : NULL;
+		resume_note_failure(ex);
 	}
 	if (is_parallel(ex)) {
 		if (ex->running == 0)

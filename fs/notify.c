@@ -18,7 +18,7 @@
 
 #include "fs_internal.h"
 
-enum { POKE_INTERVAL_MS = 100, MAX_POKED = 64 };
+enum { POKE_INTERVAL_MS = 250, MAX_POKED = 64 };
 
 struct poke_slot {
 	int64_t exec_id;
@@ -174,9 +174,9 @@ static void handle_notice(struct fs *fs, const struct notice *n, struct poke_slo
 
 	if (n->exec_id == 0)
 		return;
-	if (n->what & (NOTIFY_STATUS | NOTIFY_FINISHED | NOTIFY_LOG))
+	if (n->what & (NOTIFY_STATUS | NOTIFY_STATE | NOTIFY_FINISHED | NOTIFY_LOG))
 		wake_handles(fs, n->exec_id);
-	if (!(n->what & (NOTIFY_STATUS | NOTIFY_FINISHED)))
+	if (!(n->what & (NOTIFY_STATUS | NOTIFY_STATE | NOTIFY_FINISHED)))
 		return;
 	slot = poke_slot_for(slots, n->exec_id);
 	if (mono_ms() - slot->last_ms >= POKE_INTERVAL_MS || (n->what & NOTIFY_FINISHED)) {
@@ -225,7 +225,8 @@ static void *notifier_main(void *arg)
 		}
 		n = fs->queue_len;
 		batch = xrealloc(batch, (n ? n : 1) * sizeof(*batch));
-		memcpy(batch, fs->queue, n * sizeof(*batch));
+		if (n)
+			memcpy(batch, fs->queue, n * sizeof(*batch));
 		fs->queue_len = 0;
 		pthread_mutex_unlock(&fs->lock);
 		for (size_t i = 0; i < n; i++)

@@ -258,6 +258,10 @@ static int stat_exec(struct fs *fs, fuse_ino_t ino, struct stat *st, double *tim
 	case EXEC_RESUME_STATE:
 		make_file(st, 0400, rendered_size(fs, ino));
 		return 0;
+	case EXEC_STATE:
+		/* A running state is rendered at open; rendering it per stat costs too much. */
+		make_file(st, 0444, v.final ? rendered_size(fs, ino) : 0);
+		return 0;
 	case EXEC_JOB_LINK:
 	case EXEC_RESUMED_FROM:
 	case EXEC_RETRY_OF:
