@@ -6,7 +6,7 @@
  * pass turns each element into a value: attributes and child elements
  * become keys of one map, an element with text only becomes a string, a
  * name that repeats becomes a list, and an element marked data="true"
- * holds typed data. The rename pass then applies xml_renames[] to reach
+ * contains typed data. The rename pass then applies xml_renames[] to reach
  * the canonical keys.
  *
  * Encoding applies the same table the other way and writes every other key
@@ -19,7 +19,11 @@
  *
  * XML has no types, so every scalar decodes as a string. job_normalize()
  * turns the strings of known boolean keys back into booleans, and the
- * encoder writes booleans and numbers as their text.
+ * encoder writes booleans and numbers as their text. So a model survives
+ * encode and decode unchanged except in three cases. An integer or boolean
+ * at a key job_normalize() does not convert comes back as text. A plugin
+ * step without nodeStep comes back with nodeStep false. A single
+ * notification plugin map comes back as a list of one.
  */
 #include <libxml/parser.h>
 #include <libxml/parserInternals.h>
@@ -34,8 +38,8 @@
 
 #include "codec.h"
 
-/* libxml2 rejects documents nested deeper than 256 elements unless told
- * XML_PARSE_HUGE; the encoder stops below that. */
+/* libxml2 rejects documents nested deeper than 256 elements unless
+ * XML_PARSE_HUGE is set, so the encoder stops below that depth. */
 #define MAX_WRITE_DEPTH 250
 
 /* ---- positions of decoded containers ------------------------------------ */
@@ -47,7 +51,7 @@ struct pos_entry {
 	bool from_data; /* decoded from a data="true" element: already canonical */
 };
 
-/* An open-addressing table keyed by address; cap is 0 or a power of two. */
+/* An open-addressing table keyed by address. cap is 0 or a power of two. */
 struct pos_table {
 	struct pos_entry *slots;
 	size_t cap;
@@ -114,7 +118,7 @@ static const struct pos_entry *pos_get(const struct pos_table *t, const json_t *
 struct xml_decoder {
 	struct pos_table pos;
 	/* Values that renames removed. They stay alive until the decode ends,
-	 * so that no new container can reuse an address pos still holds. */
+	 * so that no new container can reuse an address that pos still contains. */
 	json_t *detached;
 	struct jf_error *err;
 };
@@ -166,7 +170,7 @@ static int vfail_line(struct xml_decoder *d, int line, const char *fmt, va_list 
 	return jf_fail(d->err, JF_INVALID, "%s", detail);
 }
 
-/* Record a decode failure at line (0 when unknown); returns JF_INVALID. */
+/* Record a decode failure at line (0 when unknown) and return JF_INVALID. */
 static int fail_line(struct xml_decoder *d, int line, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
@@ -216,6 +220,7 @@ static const char *describe(const json_t *v)
 /* ---- parsing with libxml2 ----------------------------------------------- */
 
 struct parse_report {
+	xmlParserCtxtPtr parser;
 	bool failed;
 	int line;
 	int column;
@@ -223,16 +228,20 @@ struct parse_report {
 };
 
 /* Keep the first error of a parse. Warnings (an unknown DTD, say) pass. */
-static void keep_first_error(void *context, xmlErrorPtr error)
+static void record_error(struct parse_report *report, const xmlError *error)
 {
-	xmlParserCtxtPtr parser = context;
-	struct parse_report *report = parser->_private;
+	const xmlParserInput *input = report->parser->input;
 
 	if (report->failed || error->level < XML_ERR_ERROR)
 		return;
 	report->failed = true;
 	report->line = error->line;
 	report->column = error->int2;
+	/* Encoding errors come without a position, so take the parser's. */
+	if (report->line <= 0 && input) {
+		report->line = input->line;
+		report->column = input->col;
+	}
 	snprintf(report->message, sizeof(report->message), "%s",
 		 error->message ? error->message : "unknown error");
 	/* libxml2 ends messages with a newline and may put details on a second line. */
@@ -244,9 +253,43 @@ static void keep_first_error(void *context, xmlErrorPtr error)
 		report->message[n - 1] = '\0';
 }
 
+/* The handler of the parser context: libxml2 passes the context. */
+static void record_parser_error(void *context, xmlErrorPtr error)
+{
+	xmlParserCtxtPtr parser = context;
+
+	record_error(parser->_private, error);
+}
+
+/* The handler for errors raised without a context, such as failed encoding conversions. */
+static void record_other_error(void *report, xmlErrorPtr error)
+{
+	record_error(report, error);
+}
+
 static void init_libxml(void)
 {
 	xmlInitParser();
+}
+
+/*
+ * Run the parser with both error handlers in place. Errors raised without
+ * a context, such as a failed encoding conversion, go to the structured
+ * handler of the thread, or else to stderr. libxml2 built with thread
+ * support keeps that handler per thread, so setting it here does not
+ * affect parses on other threads.
+ */
+static void run_parser(xmlParserCtxtPtr parser, struct parse_report *report)
+{
+	xmlStructuredErrorFunc saved_handler = xmlStructuredError;
+	void *saved_context = xmlStructuredErrorContext;
+
+	report->parser = parser;
+	parser->_private = report;
+	parser->sax->serror = record_parser_error;
+	xmlSetStructuredErrorFunc(report, record_other_error);
+	xmlParseDocument(parser);
+	xmlSetStructuredErrorFunc(saved_context, saved_handler);
 }
 
 /*
@@ -257,9 +300,9 @@ static void init_libxml(void)
 static int parse_document(struct xml_decoder *d, const char *data, size_t len, xmlDocPtr *out)
 {
 	static pthread_once_t once = PTHREAD_ONCE_INIT;
-	struct parse_report report = { false, 0, 0, "" };
+	struct parse_report report = { NULL, false, 0, 0, "" };
 	xmlParserCtxtPtr parser;
-	xmlDocPtr doc;
+	bool well_formed;
 
 	*out = NULL;
 	if (len == 0 || str_is_blank(data, len))
@@ -271,23 +314,20 @@ static int parse_document(struct xml_decoder *d, const char *data, size_t len, x
 	parser = xmlCreateMemoryParserCtxt(data, (int)len);
 	if (!parser)
 		return jf_fail(d->err, JF_IO, "unable to create an XML parser");
-	parser->_private = &report;
-	parser->sax->serror = keep_first_error;
 	xmlCtxtUseOptions(parser, XML_PARSE_NONET | XML_PARSE_BIG_LINES);
-	xmlParseDocument(parser);
-	doc = parser->myDoc;
+	run_parser(parser, &report);
+	well_formed = parser->wellFormed && !report.failed;
+	*out = well_formed ? parser->myDoc : NULL;
+	if (!well_formed)
+		xmlFreeDoc(parser->myDoc);
 	parser->myDoc = NULL;
-	if (!parser->wellFormed || report.failed) {
-		xmlFreeDoc(doc);
-		doc = NULL;
-	}
 	xmlFreeParserCtxt(parser);
-	if (doc) {
-		*out = doc;
+	if (well_formed)
 		return 0;
-	}
 	if (!report.failed)
 		return jf_fail(d->err, JF_INVALID, "invalid XML");
+	if (report.line <= 0)
+		return jf_fail(d->err, JF_INVALID, "invalid XML: %s", report.message);
 	return jf_fail_at(d->err, JF_INVALID, report.line, report.column,
 			  "line %d, column %d: invalid XML: %s", report.line, report.column,
 			  report.message);
@@ -305,7 +345,7 @@ static bool name_is(const xmlChar *name, const xmlNs *ns, const char *expected)
 	return !has_prefix(ns) && xmlStrEqual(name, BAD_CAST expected);
 }
 
-/* The key an element or attribute stands for: its name with its prefix. */
+/* The key of an element or attribute: its name, with its namespace prefix. */
 static char *node_key(const xmlChar *name, const xmlNs *ns)
 {
 	if (has_prefix(ns))
@@ -618,9 +658,9 @@ static bool has_member_attrs(const xmlNode *el, bool name_is_key)
 }
 
 /*
- * Turn an element into a value by Rundeck's generic rules: text only gives
- * a string ("" when empty); attributes and child elements give a map, in
- * which text beside attributes is kept under "<text>" and text beside
+ * Turn an element into a value by Rundeck's generic rules. Text only gives
+ * a string, "" when empty. Attributes and child elements give a map. In
+ * that map, text beside attributes is kept under "<text>", and text beside
  * child elements is dropped.
  */
 static json_t *decode_value(struct xml_decoder *d, const xmlNode *el, bool name_is_key)
@@ -694,7 +734,7 @@ static int fail_both(struct xml_decoder *d, const json_t *obj, const char *tag, 
 	return fail_at(d, obj, "<%s> has both <%s> and <%s>, which mean the same; keep one", tag, a, b);
 }
 
-/* Move obj[from] to obj[to]; fails when both are present. */
+/* Move obj[from] to obj[to], failing when both are present. */
 static int move_key(struct xml_decoder *d, json_t *obj, const char *tag, const char *from,
 		    const char *to)
 {
@@ -742,8 +782,9 @@ static int fail_shape(struct xml_decoder *d, const json_t *parent, const char *t
 }
 
 /*
- * Make obj[key] a map. An empty element ("") becomes {}; other shapes fail,
- * naming what was expected inside <key>. *out is NULL when key is absent.
+ * Make obj[key] a map. An empty element ("") becomes {}, and other shapes
+ * fail, naming what was expected inside <key>. *out is NULL when key is
+ * absent.
  */
 static int want_object(struct xml_decoder *d, json_t *obj, const char *tag, const char *key,
 		       const char *expected, json_t **out)
@@ -797,8 +838,8 @@ static int add_entry(struct xml_decoder *d, json_t *map, const json_t *entry, co
 
 /*
  * Decode the plugin configuration in obj[key]. <entry key="k" value="v"/>
- * elements become {k: v}, an entry without value gives null; a data map and
- * elements with text stay as they are; an empty element becomes {}.
+ * elements become {k: v}, and an entry without value gives null. A data map
+ * and elements with text stay as they are. An empty element becomes {}.
  */
 static int config_from_xml(struct xml_decoder *d, json_t *obj, const char *tag, const char *key)
 {
@@ -824,7 +865,7 @@ static int config_from_xml(struct xml_decoder *d, json_t *obj, const char *tag, 
 
 /* ---- the rename table ---------------------------------------------------- */
 
-/* Where in a job a rename applies. */
+/* Level of the job map at which a rename applies. */
 enum xml_level {
 	AT_JOB,
 	AT_OPTION,
@@ -844,8 +885,8 @@ typedef int decode_fn(struct xml_decoder *d, const struct xml_rename *row, const
 typedef int encode_fn(struct xml_encoder *e, const struct xml_rename *row, json_t *rest);
 
 enum rename_flags {
-	IN_START_TAG = 1, /* encode writes attributes, while the start tag is open */
-	XML_ONLY = 2,     /* the XML name is no canonical key: a model key so named cannot be written */
+	IN_START_TAG = 1, /* encode writes attributes while the start tag is open */
+	XML_ONLY = 2,     /* the XML name is no canonical key, so a model key of that name cannot be written */
 };
 
 /* One XML name that differs in name or shape from the canonical model. */
@@ -879,7 +920,32 @@ static int decode_job_id(struct xml_decoder *d, const struct xml_rename *row, co
 	return 0;
 }
 
-/* <retry delay="D">N</retry> gives {retry: N, delay: D}; <retry>N</retry> gives N. */
+/* Rundeck's XML reader trims the slashes around a group: "/ops/web/" is "ops/web". */
+static int decode_group(struct xml_decoder *d, const struct xml_rename *row, const char *tag,
+			json_t *job)
+{
+	const json_t *group = json_object_get(job, "group");
+	const char *s;
+	size_t len;
+
+	(void)row;
+	(void)tag;
+	if (!json_is_string(group))
+		return 0;
+	s = json_string_value(group);
+	len = json_string_length(group);
+	while (len > 0 && s[len - 1] == '/')
+		len--;
+	while (len > 0 && *s == '/') {
+		s++;
+		len--;
+	}
+	if (len != json_string_length(group))
+		replace_new(d, job, "group", json_stringn(s, len));
+	return 0;
+}
+
+/* <retry delay="D">N</retry> gives {retry: N, delay: D}, and <retry>N</retry> gives N. */
 static int decode_retry(struct xml_decoder *d, const struct xml_rename *row, const char *tag,
 			json_t *job)
 {
@@ -1017,7 +1083,7 @@ static int decode_job_options(struct xml_decoder *d, const struct xml_rename *ro
 	return raw ? options_from_xml(d, job, raw) : 0;
 }
 
-/* <context> holds <options> and <project>; other children stay under "context". */
+/* <context> contains <options> and <project>. Other children stay under "context". */
 static int decode_context(struct xml_decoder *d, const struct xml_rename *row, const char *tag,
 			  json_t *job)
 {
@@ -1252,23 +1318,13 @@ static const char *values_delimiter(const json_t *option)
 	return ",";
 }
 
-/* values="a,b" gives [a, b], split on valuesListDelimiter (default ","); "" gives []. */
-static int decode_values(struct xml_decoder *d, const struct xml_rename *row, const char *tag,
-			 json_t *option)
+/* Split s on delimiter: "a,b" gives [a, b], "a," gives [a, ""], "" gives []. */
+static json_t *split_values(const char *s, size_t len, const char *delimiter)
 {
-	const json_t *values = json_object_get(option, "values");
-	const char *delimiter = values_delimiter(option);
+	const char *end = s + len;
 	size_t step = strlen(delimiter);
-	const char *s, *end;
-	json_t *list;
+	json_t *list = json_array();
 
-	(void)row;
-	(void)tag;
-	if (!json_is_string(values))
-		return 0;
-	list = new_array_at(d, line_of(d, option));
-	s = json_string_value(values);
-	end = s + json_string_length(values);
 	while (s < end) {
 		const char *next = strstr(s, delimiter);
 		size_t n = next ? (size_t)(next - s) : (size_t)(end - s);
@@ -1278,6 +1334,23 @@ static int decode_values(struct xml_decoder *d, const struct xml_rename *row, co
 		if (next && (s += step) == end)
 			json_array_append_new(list, json_string(""));
 	}
+	return list;
+}
+
+/* values="a,b" gives [a, b], split on valuesListDelimiter (default ","). */
+static int decode_values(struct xml_decoder *d, const struct xml_rename *row, const char *tag,
+			 json_t *option)
+{
+	const json_t *values = json_object_get(option, "values");
+	json_t *list;
+
+	(void)row;
+	(void)tag;
+	if (!json_is_string(values))
+		return 0;
+	list = split_values(json_string_value(values), json_string_length(values),
+			    values_delimiter(option));
+	pos_put(&d->pos, list, line_of(d, option), false);
 	replace_new(d, option, "values", list);
 	return 0;
 }
@@ -1752,10 +1825,10 @@ static int put_escaped(struct xml_encoder *e, const char *s, size_t len, bool in
 		case '"':
 			sb_adds(&e->out, in_attr ? "&quot;" : "\"");
 			break;
-		case '\r': /* a parser turns a raw CR into LF */
+		case '\r': /* A parser turns a raw CR into LF. */
 			sb_adds(&e->out, "&#13;");
 			break;
-		case '\n': /* and a raw LF or tab in an attribute into a space */
+		case '\n': /* It turns a raw LF or tab in an attribute into a space. */
 			sb_adds(&e->out, in_attr ? "&#10;" : "\n");
 			break;
 		case '\t':
@@ -1769,7 +1842,7 @@ static int put_escaped(struct xml_encoder *e, const char *s, size_t len, bool in
 	return 0;
 }
 
-/* Multi-line text goes in CDATA, as Rundeck writes scripts; "]]>" is split across two sections. */
+/* Write multi-line text as CDATA, as Rundeck writes scripts. "]]>" is split across two sections. */
 static int put_cdata(struct xml_encoder *e, const char *s, size_t len)
 {
 	if (check_chars(e, s, len))
@@ -1796,7 +1869,7 @@ static int put_text(struct xml_encoder *e, const char *s, size_t len)
 
 /* ---- encoder: elements ----------------------------------------------------- */
 
-/* A plain XML name, ASCII only; names starting with "xml" are reserved by XML. */
+/* Whether s is a plain XML name in ASCII. XML reserves names that start with "xml". */
 static bool is_xml_name(const char *s)
 {
 	if (!((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z') || *s == '_'))
@@ -1940,7 +2013,7 @@ static int put_data_members(struct xml_encoder *e, const json_t *v)
 	return e->err->code;
 }
 
-/* Write one node of the data form; key is NULL inside a list. */
+/* Write one node of the data form. key is NULL inside a list. */
 static int put_data(struct xml_encoder *e, const char *key, const json_t *v)
 {
 	const char *tag = json_is_object(v) ? "map" : json_is_array(v) ? "list" : json_is_null(v) ? "null" : "value";
@@ -2112,11 +2185,11 @@ static int put_open_map(struct xml_encoder *e, const char *key, const json_t *ob
 
 /* ---- encoder: levels -------------------------------------------------------- */
 
-/* How the maps of one level are laid out; renames sit at their XML name. */
+/* Layout of the maps of one level. A rename row is written at its XML name. */
 struct level_layout {
 	const char *const *attrs;    /* keys written as attributes when scalar */
 	const char *const *elements; /* keys written first, in this order */
-	bool empty_as_data;          /* {} is written in the data form, as "" stays "" there */
+	bool empty_as_data;          /* {} is written in the data form, because "" stays "" at this level */
 };
 
 static const char *const no_names[] = { NULL };
@@ -2179,21 +2252,43 @@ static const struct xml_rename *find_rename(enum xml_level level, const char *xm
 static int encode_level(struct xml_encoder *e, enum xml_level level, const char *key,
 			const json_t *map);
 
-/* Write a member in the layout's order; take it out of rest. */
-static int put_known(struct xml_encoder *e, enum xml_level level, const char *name, json_t *rest)
+/* Write rest[name] by the generic rules and take it out of rest. */
+static int put_plain(struct xml_encoder *e, const char *name, json_t *rest)
 {
-	const struct xml_rename *row = find_rename(level, name);
-	const json_t *value;
+	const json_t *value = json_object_get(rest, name);
 
-	if (row && row->encode)
-		return row->encode(e, row, rest);
-	value = json_object_get(rest, name);
 	if (!value)
 		return 0;
 	if (in_list(attribute_maps, name))
 		put_attribute_map(e, name, value);
 	else
 		put_value(e, name, value);
+	json_object_del(rest, name);
+	return e->err->code;
+}
+
+/* Write a member in the layout's order, through its rename row when it has one. */
+static int put_known(struct xml_encoder *e, enum xml_level level, const char *name, json_t *rest)
+{
+	const struct xml_rename *row = find_rename(level, name);
+
+	if (row && row->encode)
+		return row->encode(e, row, rest);
+	return put_plain(e, name, rest);
+}
+
+/* Write rest[name] as one element, so that a list takes the data form. It
+ * serves the keys that the decoder expects only once. */
+static int put_single(struct xml_encoder *e, const char *name, json_t *rest)
+{
+	const json_t *value = json_object_get(rest, name);
+	size_t mark;
+
+	if (!value)
+		return 0;
+	mark = path_push(e, name);
+	put_item(e, name, value);
+	path_pop(e, mark);
 	json_object_del(rest, name);
 	return e->err->code;
 }
@@ -2216,7 +2311,7 @@ static int put_start_attributes(struct xml_encoder *e, enum xml_level level, jso
 	return 0;
 }
 
-/* Write the keys left after the layout, in key order; XML-only names fail. */
+/* Write the keys left after the layout, in key order. XML-only names fail. */
 static int put_rest(struct xml_encoder *e, enum xml_level level, const json_t *rest)
 {
 	size_t n;
@@ -2288,7 +2383,7 @@ static int fail_type(struct xml_encoder *e, const char *key, const json_t *v, co
 	return e->err->code;
 }
 
-/* Write rest[key] as the level's element key; take it out of rest. */
+/* Write rest[key] as the level's element key and take it out of rest. */
 static int put_level_key(struct xml_encoder *e, json_t *rest, const char *key,
 			 enum xml_level level, const char *expected)
 {
@@ -2317,7 +2412,7 @@ static int encode_move(struct xml_encoder *e, const struct xml_rename *row, json
 	return e->err->code;
 }
 
-/* A scalar becomes the attribute; anything else stays in rest for the generic rules. */
+/* A scalar becomes the attribute. Anything else stays in rest for the generic rules. */
 static int encode_move_attr(struct xml_encoder *e, const struct xml_rename *row, json_t *rest)
 {
 	const json_t *value = json_object_get(rest, row->canonical);
@@ -2341,12 +2436,12 @@ static int encode_retry(struct xml_encoder *e, const struct xml_rename *row, jso
 	if (json_is_object(retry) && json_object_get(retry, "<text>"))
 		return fail_type(e, "retry", retry, "a count, or a map of retry and delay");
 	if (json_is_object(retry) && count && is_scalar(count) && !is_blank_scalar(count) &&
-	    json_object_size(retry) > 1 && fits_attributes(retry, NULL))
+	    json_object_size(retry) > 1 && fits_attributes(retry, NULL)) {
 		put_attribute_form(e, "retry", retry, "retry");
-	else
-		put_value(e, "retry", retry);
-	json_object_del(rest, "retry");
-	return e->err->code;
+		json_object_del(rest, "retry");
+		return e->err->code;
+	}
+	return put_single(e, "retry", rest);
 }
 
 static int encode_logging(struct xml_encoder *e, const struct xml_rename *row, json_t *rest)
@@ -2421,7 +2516,7 @@ out:
 	return e->err->code;
 }
 
-/* <context> holds project, options, and any other key the model keeps under "context". */
+/* <context> contains project, options, and any other key the model keeps under "context". */
 static int encode_context(struct xml_encoder *e, const struct xml_rename *row, json_t *rest)
 {
 	const json_t *project = json_object_get(rest, "project");
@@ -2436,6 +2531,11 @@ static int encode_context(struct xml_encoder *e, const struct xml_rename *row, j
 		return fail_type(e, "context", extra, "a map without options or project");
 	if (options && check_options(e, options))
 		return e->err->code;
+	if (!project && !options && json_object_size(extra) == 0) {
+		/* NOTE: an empty context map is dropped: <context/> reads as no key. */
+		json_object_del(rest, "context");
+		return 0;
+	}
 	if (begin_raw(e, "context"))
 		return e->err->code;
 	end_start(e);
@@ -2490,10 +2590,9 @@ static int encode_nodefilters(struct xml_encoder *e, const struct xml_rename *ro
 	others = json_copy((json_t *)filters);
 	json_object_del(others, "dispatch");
 	if (row->level == AT_JOB && json_object_get(others, "excludeprecedence")) {
-		size_t mark = path_push(e, "nodefilters");
+		size_t mark = path_push(e, "nodefilters.excludeprecedence");
 
-		fail_type(e, "excludeprecedence", json_object_get(others, "excludeprecedence"),
-			  "written as dispatch.excludePrecedence, as <nodefilters excludeprecedence> is read so");
+		enc_fail(e, "cannot be written as XML, because <nodefilters excludeprecedence> is the XML name of nodefilters.dispatch.excludePrecedence; rename the key");
 		path_pop(e, mark);
 	} else if (json_object_size(others) > 0 || !dispatch_of(rest)) {
 		put_open_map(e, "nodefilters", others);
@@ -2510,10 +2609,10 @@ static int encode_schedule(struct xml_encoder *e, const struct xml_rename *row, 
 	(void)row;
 	if (json_is_object(schedule))
 		return put_level_key(e, rest, "schedule", AT_SCHEDULE, "a map");
-	return put_known(e, AT_JOB, "schedule", rest);
+	return put_single(e, "schedule", rest);
 }
 
-/* A list of one or none takes the data form; two or more repeat the element. */
+/* A list of one or none takes the data form, and two or more repeat the element. */
 static int put_trigger(struct xml_encoder *e, const char *key, const json_t *trigger)
 {
 	size_t i;
@@ -2558,7 +2657,7 @@ static int encode_notification(struct xml_encoder *e, const struct xml_rename *r
 
 	(void)row;
 	if (!json_is_object(notification) || json_object_size(notification) == 0)
-		return put_known(e, AT_JOB, "notification", rest);
+		return put_plain(e, "notification", rest);
 	mark = path_push(e, "notification");
 	if (begin_raw(e, "notification") == 0) {
 		end_start(e);
@@ -2646,13 +2745,18 @@ static int encode_job_plugins(struct xml_encoder *e, const struct xml_rename *ro
 
 /* ---- encoder: options, steps and plugin settings ----------------------------- */
 
-/* values joins into one attribute unless splitting would not give the list back. */
-static bool values_join(const json_t *values, const char *delimiter)
+/*
+ * Join a list of values into text for the values attribute. Returns false
+ * when splitting the text would not give the list back: an item that is
+ * not a scalar, or one that contains or overlaps the delimiter.
+ */
+static bool join_values(const json_t *values, const char *delimiter, struct strbuf *joined)
 {
 	size_t i;
-	json_t *item;
+	json_t *item, *again;
+	bool same;
 
-	if (!json_is_array(values) || json_array_size(values) == 0)
+	if (!json_is_array(values))
 		return false;
 	json_array_foreach(values, i, item) {
 		struct scalar_text t;
@@ -2660,36 +2764,36 @@ static bool values_join(const json_t *values, const char *delimiter)
 		if (!is_scalar(item))
 			return false;
 		scalar_text(item, &t);
-		if (memchr(t.s, '\0', t.len) || strstr(t.s, delimiter))
-			return false;
-		if (json_array_size(values) == 1 && t.len == 0)
-			return false;
+		if (i)
+			sb_adds(joined, delimiter);
+		sb_add(joined, t.s, t.len);
 	}
-	return true;
+	if (memchr(sb_str(joined), '\0', joined->len))
+		return false;
+	again = split_values(sb_str(joined), joined->len, delimiter);
+	same = json_array_size(again) == json_array_size(values);
+	for (i = 0; same && i < json_array_size(again); i++) {
+		struct scalar_text t;
+
+		item = json_array_get(again, i);
+		scalar_text(json_array_get(values, i), &t);
+		same = t.len == json_string_length(item) && !memcmp(t.s, json_string_value(item), t.len);
+	}
+	json_decref(again);
+	return same;
 }
 
 static int encode_values(struct xml_encoder *e, const struct xml_rename *row, json_t *rest)
 {
 	const json_t *values = json_object_get(rest, "values");
-	const char *delimiter = values_delimiter(rest);
 	struct strbuf joined = STRBUF_INIT;
-	size_t i;
-	json_t *item;
 
 	(void)row;
-	if (!values_join(values, delimiter))
-		return 0;
-	json_array_foreach(values, i, item) {
-		struct scalar_text t;
-
-		scalar_text(item, &t);
-		if (i)
-			sb_adds(&joined, delimiter);
-		sb_add(&joined, t.s, t.len);
+	if (join_values(values, values_delimiter(rest), &joined)) {
+		put_attr_text(e, "values", sb_str(&joined), joined.len);
+		json_object_del(rest, "values");
 	}
-	put_attr_text(e, "values", sb_str(&joined), joined.len);
 	sb_release(&joined);
-	json_object_del(rest, "values");
 	return e->err->code;
 }
 
@@ -2705,7 +2809,7 @@ static bool is_flat(const json_t *map)
 	return true;
 }
 
-/* A flat map of settings becomes <entry key value/> elements; nested ones the data form. */
+/* A flat map of settings becomes <entry key value/> elements, a nested one the data form. */
 static int put_config(struct xml_encoder *e, const char *key, const json_t *config)
 {
 	size_t n;
@@ -2804,7 +2908,7 @@ out:
 	return e->err->code;
 }
 
-/* LogFilter is a list of {type, config} maps; an empty list takes the data form. */
+/* LogFilter is a list of {type, config} maps. An empty list takes the data form. */
 static int put_log_filters(struct xml_encoder *e, json_t *holder)
 {
 	const json_t *filters = json_object_get(holder, "LogFilter");
@@ -2834,7 +2938,7 @@ static int put_log_filters(struct xml_encoder *e, json_t *holder)
 	return e->err->code;
 }
 
-/* Write rest[key], a map holding LogFilter, as <key>. */
+/* Write rest[key], a map containing LogFilter, as <key>. */
 static int put_filter_holder(struct xml_encoder *e, json_t *rest, const char *key)
 {
 	const json_t *holder = json_object_get(rest, key);
@@ -2892,7 +2996,9 @@ static int encode_interpreter(struct xml_encoder *e, const struct xml_rename *ro
 		return 0;
 	if (begin_tag(e, "scriptinterpreter") || (quoted && put_attr(e, "argsquoted", quoted)))
 		return e->err->code;
-	if (interpreter ? end_with_text(e, "scriptinterpreter", interpreter) : (end_empty(e), 0))
+	if (!interpreter)
+		end_empty(e);
+	else if (end_with_text(e, "scriptinterpreter", interpreter))
 		return e->err->code;
 	json_object_del(rest, "scriptInterpreter");
 	json_object_del(rest, "interpreterArgsQuoted");
@@ -2932,6 +3038,7 @@ static int encode_step_plugin(struct xml_encoder *e, const struct xml_rename *ro
 		return fail_type(e, "type", type, "a plugin type as text");
 	if (node_step_flag(e, json_object_get(rest, "nodeStep"), &node_step))
 		return e->err->code;
+	/* NOTE: without nodeStep the step is a workflow step, read back with nodeStep false. */
 	tag = node_step ? "node-step-plugin" : "step-plugin";
 	if (begin_raw(e, tag) || put_attr(e, "type", type))
 		return e->err->code;
@@ -2961,7 +3068,7 @@ static int encode_errorhandler(struct xml_encoder *e, const struct xml_rename *r
 	return put_level_key(e, rest, "errorhandler", AT_STEP, "a step map");
 }
 
-/* args becomes <arg line=".."/>; a value that is not a scalar goes in a <line> element. */
+/* args becomes <arg line=".."/>. A value that is not a scalar goes in a <line> element. */
 static int encode_arg(struct xml_encoder *e, const struct xml_rename *row, json_t *rest)
 {
 	const json_t *args = json_object_get(rest, "args");
@@ -3110,12 +3217,13 @@ static int encode_year(struct xml_encoder *e, const struct xml_rename *row, json
 
 /*
  * Every XML name that differs from the canonical model in name or shape.
- * Decoding runs the rows of a level in this order (dispatch before
- * nodefilters, the old options layout before context); encoding calls a
- * row where the layout of its level names it.
+ * Decoding runs the rows of a level in this order, so dispatch comes
+ * before nodefilters and the old options layout before context. Encoding
+ * calls a row where the layout of its level names it.
  */
 static const struct xml_rename xml_renames[] = {
 	{ AT_JOB, "id", "uuid", decode_job_id, NULL, 0 },
+	{ AT_JOB, "group", "group, without leading or trailing /", decode_group, NULL, 0 },
 	{ AT_JOB, "retry", "retry: N, or retry: {retry: N, delay: D} from <retry delay=D>N</retry>",
 	  decode_retry, encode_retry, 0 },
 	{ AT_JOB, "logging", "loglimit, loglimitAction, loglimitStatus", decode_logging,
@@ -3250,34 +3358,38 @@ static void copy_positions(const struct xml_decoder *d, const json_t *node, stru
 	}
 }
 
+/* Copy a failure recorded in local into the caller's error, whose first message wins. */
+static int pass_error(struct jf_error *err, const struct jf_error *local)
+{
+	if (local->code == JF_OK)
+		return 0;
+	if (local->line > 0)
+		return jf_fail_at(err, local->code, local->line, local->column, "%s", local->message);
+	return jf_fail(err, local->code, "%s", local->message);
+}
+
 int codec_xml_decode(const char *data, size_t len, json_t **out, struct srcmap *map,
 		     struct jf_error *err)
 {
+	/* The decode tests d.err->code after each step, so it starts clean. */
 	struct jf_error local = JF_ERROR_INIT;
-	struct xml_decoder d = { { NULL, 0, 0 }, json_array(), err ? err : &local };
+	struct xml_decoder d = { { NULL, 0, 0 }, json_array(), &local };
 	json_t *jobs = json_array();
 	xmlDocPtr doc;
-	int rc;
 
 	*out = NULL;
-	/* The decode tests d.err->code, so it must start without an error. */
-	if (d.err->code != JF_OK)
-		d.err = &local;
-	rc = parse_document(&d, data, len, &doc);
-	if (!rc) {
+	if (parse_document(&d, data, len, &doc) == 0) {
 		pos_put(&d.pos, jobs, xml_line(xmlDocGetRootElement(doc)), false);
-		rc = decode_joblist(&d, xmlDocGetRootElement(doc), jobs);
+		decode_joblist(&d, xmlDocGetRootElement(doc), jobs);
 		xmlFreeDoc(doc);
 	}
-	if (!rc && map)
+	if (!local.code && map)
 		copy_positions(&d, jobs, map);
 	json_decref(d.detached);
 	free(d.pos.slots);
-	if (d.err == &local && err && err->code == JF_OK)
-		*err = local;
-	if (rc) {
+	if (local.code) {
 		json_decref(jobs);
-		return rc;
+		return pass_error(err, &local);
 	}
 	*out = jobs;
 	return 0;
@@ -3307,9 +3419,7 @@ int codec_xml_encode(const json_t *jobs, struct strbuf *out, struct jf_error *er
 	sb_adds(&e.out, "</joblist>\n");
 	if (!local.code)
 		sb_add(out, e.out.buf, e.out.len);
-	else if (err && err->code == JF_OK)
-		*err = local;
 	sb_release(&e.out);
 	sb_release(&e.path);
-	return local.code;
+	return pass_error(err, &local);
 }

@@ -37,7 +37,7 @@ static void locate_error(struct jf_error *err, const char *file_name)
 
 	if (!file_name)
 		return;
-	if (err->line)
+	if (err->line && strncmp(err->message, "line ", 5) != 0)
 		sb_addf(&message, "%s:%d:%d: %s", file_name, err->line,
 			err->column ? err->column : 1, err->message);
 	else

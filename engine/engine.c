@@ -188,6 +188,15 @@ static int prepare_dirs(struct engine *eng, struct jf_error *err)
 	if ((rc = mkdir_p(eng->log_dir, 0700)) != 0)
 		return jf_fail(err, JF_IO, "unable to create the log storage folder '%s': %s",
 			       eng->log_dir, strerror(rc));
+	{
+		char *run = xasprintf("%s/run", eng->store_dir);
+
+		rc = mkdir_p(run, 0700);
+		free(run);
+		if (rc)
+			return jf_fail(err, JF_IO, "unable to create the folder '%s/run': %s",
+				       eng->store_dir, strerror(rc));
+	}
 	if ((rc = mkdir_p(eng->tmp_dir, 0700)) != 0)
 		return jf_fail(err, JF_IO, "unable to create the folder '%s': %s", eng->tmp_dir,
 			       strerror(rc));
@@ -286,6 +295,12 @@ void engine_close(struct engine *eng)
 		eng->actions = a->next;
 		free(a);
 	}
+	for (size_t i = 0; i < eng->n_programs; i++) {
+		free(eng->program_names[i]);
+		free(eng->program_paths[i]);
+	}
+	free(eng->program_names);
+	free(eng->program_paths);
 	store_close(eng->store);
 	free(eng->store_dir);
 	free(eng->log_dir);

@@ -12,7 +12,7 @@
 #include "logging.h"
 #include "options.h"
 
-enum { STATE_WRITE_INTERVAL_MS = 250 };
+enum { STATE_WRITE_INTERVAL_MS = 1000 };
 
 static void collect_secrets(struct execution *ex)
 {
@@ -48,6 +48,7 @@ struct execution *exec_new(struct engine *eng, struct job *job, json_t *options)
 
 	ex->eng = eng;
 	ex->job = job;
+	ex->leftovers_fd = -1;
 	job_ref(job);
 	ex->options = options ? options : json_object();
 	ex->rec.job_uuid = xstrdup(job->uuid);
@@ -115,6 +116,8 @@ void exec_free(struct execution *ex)
 		return;
 	if (ex->log)
 		exec_log_close(ex->log, false);
+	if (ex->leftovers_fd >= 0)
+		close(ex->leftovers_fd);
 	record_release(&ex->rec);
 	job_unref(ex->job);
 	json_decref(ex->options);
@@ -556,6 +559,7 @@ void exec_finish(struct execution *ex, enum exec_status status)
 		ex->rec.resumable = true;
 	if (ex->cp_base)
 		store_checkpoint_clear(ex->eng->store, ex->rec.id, NULL);
+	leftovers_clear(ex);
 	if (retry)
 		schedule_retry(ex, resume_on_retry(ex) && ex->rec.resumable);
 	if (status != ST_SCHEDULED) {

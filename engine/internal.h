@@ -115,6 +115,9 @@ struct engine {
 	bool thread_started;
 	bool stopping;
 	struct action *actions;   /* queued for the loop thread */
+	char **program_names;     /* PATH lookups of direct commands (loop thread only) */
+	char **program_paths;
+	size_t n_programs;
 	struct action **actions_tail;
 };
 
@@ -183,6 +186,7 @@ struct execution {
 	struct step_run *parent_run;
 	int depth;                 /* nesting of job references */
 
+	int leftovers_fd;          /* STORE/run/ID, -1 until a step starts */
 	struct strbuf events;      /* one line per state change */
 	size_t n_events;
 	size_t *event_offsets;     /* where each line starts in events */
@@ -264,6 +268,12 @@ int resume_prepare(struct execution *ex, const json_t *state, const json_t *secu
 /* Make next, a retry of failed, resume where failed stopped. */
 int resume_prepare_retry(struct execution *next, struct execution *failed,
 			 struct jf_error *err);
+
+/* leftovers.c */
+void leftovers_note(struct execution *ex, size_t slot, pid_t pgid);
+void leftovers_clear(struct execution *ex);
+/* End the process groups a previous daemon recorded for id; returns how many. */
+int leftovers_end(struct engine *eng, int64_t id);
 
 /* recovery.c */
 void recovery_run(struct engine *eng);

@@ -132,6 +132,48 @@ static void normalize_options(json_t *job)
 		normalize_option(opt);
 }
 
+static const char *const filter_bool_keys[] = {
+	"logData", "matchSubstrings", "allowMultipleMatches", "replaceFilteredResult", NULL,
+};
+
+/* threadcount is a number in Rundeck's YAML and text in its XML. */
+static void normalize_dispatch(json_t *dispatch)
+{
+	json_t *count = json_object_get(dispatch, "threadcount");
+	json_int_t n;
+	char *end;
+
+	bools_from_text(dispatch, dispatch_bool_keys);
+	if (!json_is_string(count) || !*json_string_value(count))
+		return;
+	n = strtoll(json_string_value(count), &end, 10);
+	if (!*end)
+		json_object_set_new(dispatch, "threadcount", json_integer(n));
+}
+
+static void normalize_filters(json_t *plugins)
+{
+	size_t i;
+	json_t *filter;
+
+	json_array_foreach(json_object_get(plugins, "LogFilter"), i, filter)
+		bools_from_text(json_object_get(filter, "config"), filter_bool_keys);
+}
+
+/* Plugin settings are text in Rundeck; numbers and booleans become text. */
+static void normalize_configuration(json_t *config)
+{
+	const char *key;
+	json_t *value;
+
+	json_object_foreach(config, key, value) {
+		json_t *text = scalar_as_text(value);
+
+		if (text)
+			json_object_set_new(config, key, text);
+	}
+}
+
 static void normalize_step(json_t *step)
 {
 	json_t *ref = json_object_get(step, "jobref");
@@ -140,13 +182,34 @@ static void normalize_step(json_t *step)
 	if (!json_is_object(step))
 		return;
 	bools_from_text(step, step_bool_keys);
+	normalize_filters(json_object_get(step, "plugins"));
+	if (json_object_get(step, "type")) {
+		if (!json_object_get(step, "nodeStep"))
+			json_object_set_new(step, "nodeStep", json_false());
+		normalize_configuration(json_object_get(step, "configuration"));
+	}
 	if (json_is_object(ref)) {
 		bools_from_text(ref, jobref_bool_keys);
-		bools_from_text(json_object_get(json_object_get(ref, "nodefilters"), "dispatch"),
-				dispatch_bool_keys);
+		normalize_dispatch(json_object_get(json_object_get(ref, "nodefilters"), "dispatch"));
 	}
 	if (json_is_object(handler))
 		normalize_step(handler);
+}
+
+/* The retry count and delay are text, since they may hold ${option.*}. */
+static void normalize_retry(json_t *map)
+{
+	json_t *retry = json_object_get(map, "retry");
+	json_t *text = scalar_as_text(retry);
+
+	if (text)
+		json_object_set_new(map, "retry", text);
+	text_from_scalars(retry, (const char *const[]){ "retry", "delay", NULL });
+}
+
+static void normalize_lifecycle(json_t *lifecycle)
+{
+	bools_from_text(json_object_get(lifecycle, "resume"), (const char *const[]){ "onRetry", NULL });
 }
 
 void job_normalize(json_t *map)
@@ -163,11 +226,13 @@ void job_normalize(json_t *map)
 		json_object_del(map, "id");
 	bools_from_text(map, job_bool_keys);
 	text_from_scalars(map, job_text_keys);
-	bools_from_text(json_object_get(json_object_get(map, "nodefilters"), "dispatch"),
-			dispatch_bool_keys);
+	normalize_dispatch(json_object_get(json_object_get(map, "nodefilters"), "dispatch"));
 	normalize_options(map);
+	normalize_retry(map);
+	normalize_lifecycle(json_object_get(json_object_get(map, "plugins"), "ExecutionLifecycle"));
 	seq = json_object_get(map, "sequence");
 	bools_from_text(seq, (const char *const[]){ "keepgoing", NULL });
+	normalize_filters(json_object_get(seq, "pluginConfig"));
 	commands = json_object_get(seq, "commands");
 	json_array_foreach(commands, i, step)
 		normalize_step(step);

@@ -145,6 +145,28 @@ static int join_values(const struct option_def *def, const json_t *list, struct 
 	return 0;
 }
 
+/*
+ * Split the text of a multivalued option on its delimiter, leaving out
+ * empty parts, as Rundeck does before it checks each value.
+ */
+static json_t *split_values(const struct option_def *def, const char *text)
+{
+	const char *delim = def->delimiter && *def->delimiter ? def->delimiter : ",";
+	size_t delim_len = strlen(delim);
+	json_t *parts = json_array();
+
+	for (;;) {
+		const char *end = strstr(text, delim);
+		size_t len = end ? (size_t)(end - text) : strlen(text);
+
+		if (len)
+			json_array_append_new(parts, json_stringn(text, len));
+		if (!end)
+			return parts;
+		text = end + delim_len;
+	}
+}
+
 static const struct option_def *find_option(const struct job *job, const char *name)
 {
 	for (size_t i = 0; i < job->n_options; i++)
@@ -188,11 +210,11 @@ static int resolve_one(const struct option_def *def, const json_t *given, json_t
 	} else if (given) {
 		sb_adds(&text, json_string_value(given));
 		if (def->multivalued) {
-			json_t *one = json_pack("[s]", sb_str(&text));
+			json_t *parts = split_values(def, sb_str(&text));
 			struct strbuf joined = STRBUF_INIT;
-			int rc = join_values(def, one, &joined, err);
+			int rc = join_values(def, parts, &joined, err);
 
-			json_decref(one);
+			json_decref(parts);
 			sb_release(&joined);
 			if (rc) {
 				sb_release(&text);

@@ -52,9 +52,7 @@ static void mark_incomplete(struct engine *eng, struct exec_record *rec)
 {
 	struct catalog_job *cj = catalog_find_uuid(eng, rec->job_uuid);
 
-	if (rec->pgid && proc_kill_leftover(rec->pgid, rec->leader_start, rec->boot_id))
-		log_notice("execution %lld: ended the processes left in group %lld",
-			   (long long)rec->id, (long long)rec->pgid);
+	leftovers_end(eng, rec->id);
 	rec->status = ST_INCOMPLETE;
 	rec->ended = now_ms();
 	rec->pgid = 0;

@@ -4,6 +4,7 @@
  * step plugins.
  */
 #define PCRE2_CODE_UNIT_WIDTH 8
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pcre2.h>
@@ -214,10 +215,8 @@ static void on_proc_exit(void *ctx, int exit_code, int signal)
 		vars_setf(&ex->vars, name, "%d", exit_code);
 	}
 	run->proc = NULL;
-	if (ex->rec.pgid && !ex->parent_run) {
-		ex->rec.pgid = 0;
-		store_exec_set_process(ex->eng->store, ex->rec.id, 0, 0, NULL, NULL);
-	}
+	/* The stored group id is left as is: a recovery checks its start time. */
+	ex->rec.pgid = 0;
 	if (signal)
 		snprintf(message, sizeof(message), "Killed by signal %d", signal);
 	else
@@ -258,30 +257,121 @@ static void free_strv(char **v)
 	free(v);
 }
 
+/*
+ * A command line of plain words, where /bin/sh would only look the program
+ * up in PATH and run it, is run directly, which saves starting a shell.
+ * Anything a shell would interpret (quotes, $, globs, redirections,
+ * builtins such as exit or cd, echo with its own option rules) goes
+ * through /bin/sh -c, as in Rundeck.
+ */
+static bool is_plain_word(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!isalnum((unsigned char)s[i]) && !strchr("_./=:,+@%-", s[i]))
+			return false;
+	return n > 0;
+}
+
+static char *find_program(const char *name)
+{
+	const char *path = getenv("PATH");
+	char *dirs, *dir, *save = NULL, *found = NULL;
+
+	if (strchr(name, '/'))
+		return access(name, X_OK) == 0 ? xstrdup(name) : NULL;
+	dirs = xstrdup(path && *path ? path : "/usr/local/bin:/usr/bin:/bin");
+	for (dir = strtok_r(dirs, ":", &save); dir && !found; dir = strtok_r(NULL, ":", &save)) {
+		char *candidate = xasprintf("%s/%s", *dir ? dir : ".", name);
+		struct stat st;
+
+		if (stat(candidate, &st) == 0 && S_ISREG(st.st_mode) && access(candidate, X_OK) == 0)
+			found = candidate;
+		else
+			free(candidate);
+	}
+	free(dirs);
+	return found;
+}
+
+/* find_program with a cache: the daemon's PATH does not change. */
+static char *cached_program(struct engine *eng, const char *name)
+{
+	char *path;
+
+	for (size_t i = 0; i < eng->n_programs; i++)
+		if (!strcmp(eng->program_names[i], name))
+			return xstrdup(eng->program_paths[i]);
+	path = find_program(name);
+	if (path && eng->n_programs < 256) {
+		eng->program_names = xrealloc(eng->program_names,
+					      (eng->n_programs + 1) * sizeof(char *));
+		eng->program_paths = xrealloc(eng->program_paths,
+					      (eng->n_programs + 1) * sizeof(char *));
+		eng->program_names[eng->n_programs] = xstrdup(name);
+		eng->program_paths[eng->n_programs] = xstrdup(path);
+		eng->n_programs++;
+	}
+	return path;
+}
+
+static char **direct_argv(struct engine *eng, const char *line, char **program)
+{
+	static const char *const shell_words[] = {
+		"exit", "cd", "export", "set", "unset", "source", ".", "eval", "exec", "read",
+		"ulimit", "umask", "alias", "wait", "trap", "shift", "return", "break", "continue",
+		"local", "echo", "printf", "times", "type", "hash", "command", "getopts", NULL,
+	};
+	struct arg_list words = ARG_LIST_INIT;
+	char **argv;
+
+	*program = NULL;
+	for (const char *p = line; *p; p++)
+		if (*p != ' ' && !is_plain_word(p, 1))
+			return NULL;
+	if (args_split(line, &words, NULL) || words.len == 0)
+		return NULL;
+	for (size_t i = 0; shell_words[i]; i++) {
+		if (!strcmp(words.words[0].text, shell_words[i])) {
+			args_release(&words);
+			return NULL;
+		}
+	}
+	*program = cached_program(eng, words.words[0].text);
+	if (!*program) {
+		args_release(&words);
+		return NULL;
+	}
+	argv = xcalloc(words.len + 1, sizeof(char *));
+	for (size_t i = 0; i < words.len; i++)
+		argv[i] = words.words[i].text;
+	free(words.words);
+	return argv;
+}
+
 static void spawn_shell(struct step_run *run, const char *line)
 {
 	struct execution *ex = run->ex;
 	struct jf_error err = JF_ERROR_INIT;
-	char *argv[] = { (char *)"/bin/sh", (char *)"-c", (char *)line, NULL };
+	char *program = NULL;
+	char **direct = direct_argv(ex->eng, line, &program);
+	char *shell_argv[] = { (char *)"/bin/sh", (char *)"-c", (char *)line, NULL };
 	char **env = build_env(&ex->vars);
-	struct proc_spec spec = { "/bin/sh", argv, env, ex->eng->work_dir };
+	struct proc_spec spec = { direct ? program : "/bin/sh", direct ? direct : shell_argv, env,
+				  ex->eng->work_dir };
 	struct proc_callbacks cb = { on_line, on_batch, on_proc_exit };
+	int rc = proc_start(&ex->eng->loop, &spec, &cb, run, &run->proc, &err);
 
-	if (proc_start(&ex->eng->loop, &spec, &cb, run, &run->proc, &err)) {
-		free_strv(env);
+	free_strv(env);
+	free_strv(direct);
+	free(program);
+	if (rc) {
 		exec_note(ex, "%s", err.message);
 		complete(run, false, -1, "ExecutionFailure", err.message);
 		return;
 	}
-	free_strv(env);
-	if (!ex->parent) {
-		pid_t pid = proc_pid(run->proc);
-
-		ex->rec.pgid = pid;
-		ex->rec.leader_start = proc_start_time(pid);
-		store_exec_set_process(ex->eng->store, ex->rec.id, pid, ex->rec.leader_start,
-				       ex->eng->boot_id, NULL);
-	}
+	/* Recorded so that a daemon started after a crash can end this group. */
+	ex->rec.pgid = proc_pid(run->proc);
+	leftovers_note(ex, run->index, proc_pid(run->proc));
 }
 
 /* Write an inline script to a private file; returns its path or NULL. */
