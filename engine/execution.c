@@ -245,6 +245,17 @@ static const char *mask_secrets(const struct execution *ex, const char *text, si
 	return scratch->buf;
 }
 
+char *exec_mask_copy(const struct execution *ex, const char *text)
+{
+	struct strbuf scratch = STRBUF_INIT;
+	size_t len = strlen(text);
+	const char *shown = mask_secrets(ex, text, &len, &scratch);
+	char *copy = xstrndup(shown, len);
+
+	sb_release(&scratch);
+	return copy;
+}
+
 /* Write a line to ex's log, and to the logs of the executions above it. */
 void exec_emit(struct execution *ex, const struct step_run *run, enum log_level level,
 	       const char *text, size_t len)
@@ -426,6 +437,9 @@ void exec_request_stop(struct execution *ex, enum stop_request stop)
 	ex->stop = stop;
 	if (stop == STOP_KILL)
 		ex->rec.aborted_by = xstrdup(ex->eng->user);
+	if (stop == STOP_SHUTDOWN && !ex->parent)
+		exec_note(ex, "jobfs is stopping: this execution ends incomplete, and can be "
+			      "resumed after the next start");
 	if (ex->rec.status == ST_SCHEDULED) {
 		if (ex->timers_ready)
 			uv_timer_stop(&ex->delay_timer);

@@ -232,6 +232,8 @@ void exec_state_changed(struct execution *ex);
 int exec_write_state_file(struct execution *ex, bool sync);
 void exec_set_vars(struct execution *ex);
 void exec_close_timers(struct execution *ex);
+/* A copy of text with every secure option value replaced by [SECURE]. */
+char *exec_mask_copy(const struct execution *ex, const char *text);
 
 /* workflow.c */
 void wf_start(struct execution *ex);

@@ -137,6 +137,11 @@ static void capture(struct step_run *run, const struct data_filter *f, const cha
 	}
 	if (key && *key) {
 		char *name = xasprintf("data.%s", key);
+		char *masked = exec_mask_copy(ex, value);
+
+		/* Captured data goes to checkpoints and log storage: never a secret. */
+		free(value);
+		value = masked;
 		char *scoped = xasprintf("%zu:data.%s", run->index + 1, key);
 
 		vars_set(&ex->vars, name, value);
