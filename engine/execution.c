@@ -577,8 +577,8 @@ void exec_finish(struct execution *ex, enum exec_status status)
 	if (retry)
 		schedule_retry(ex, resume_on_retry(ex) && ex->rec.resumable);
 	if (status != ST_SCHEDULED) {
-		exec_write_state_file(ex, true);
-		exec_log_close(ex->log, true);
+		exec_write_state_file(ex, ex->eng->sync_full);
+		exec_log_close(ex->log, ex->eng->sync_full);
 		ex->log = NULL;
 	}
 	exec_save_record(ex);

@@ -202,8 +202,11 @@ static void normalize_retry(json_t *map)
 	json_t *retry = json_object_get(map, "retry");
 	json_t *text = scalar_as_text(retry);
 
-	if (text)
+	/* Replacing the scalar frees it, so retry must not be read afterwards. */
+	if (text) {
 		json_object_set_new(map, "retry", text);
+		return;
+	}
 	text_from_scalars(retry, (const char *const[]){ "retry", "delay", NULL });
 }
 

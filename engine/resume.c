@@ -94,16 +94,59 @@ static bool same_content(const json_t *a, size_t i, const json_t *b, size_t k)
 	return ca && cb && !strcmp(ca, cb);
 }
 
-/* Return the old position of new step i's content, if it moved there. */
+/*
+ * Return the old position of new step i's content if the step moved there:
+ * the content was at another position k, and position k no longer holds it
+ * (otherwise step i was edited into a copy of step k, which is allowed).
+ */
 static bool moved_from(const json_t *old, const json_t *cur, size_t i, size_t *from)
 {
 	if (same_content(old, i, cur, i))
 		return false;
 	for (size_t k = 0; k < json_array_size(old); k++) {
-		if (k != i && same_content(old, k, cur, i)) {
+		if (k != i && same_content(old, k, cur, i) &&
+		    !(k < json_array_size(cur) && same_content(old, k, cur, k))) {
 			*from = k;
 			return true;
 		}
+	}
+	return false;
+}
+
+/* The first position below n where the steps differ in kind or content. */
+static size_t first_difference(const json_t *old, const json_t *cur, size_t n)
+{
+	size_t i = 0;
+
+	while (i < n && same_step(old, i, cur, i) && same_content(old, i, cur, i))
+		i++;
+	return i;
+}
+
+/* Return true if long_list is short_list with one step inserted at gap. */
+static bool one_step_between(const json_t *long_list, const json_t *short_list, size_t gap)
+{
+	for (size_t k = gap; k < json_array_size(short_list); k++)
+		if (!same_step(long_list, k + 1, short_list, k))
+			return false;
+	return true;
+}
+
+/* Explain a sequence that gained or lost exactly one step; false if it did not. */
+static bool explain_count_change(const json_t *old, const json_t *cur, struct strbuf *why)
+{
+	size_t n_old = json_array_size(old), n_cur = json_array_size(cur);
+	size_t gap = first_difference(old, cur, n_old < n_cur ? n_old : n_cur);
+
+	if (n_cur == n_old + 1 && one_step_between(cur, old, gap)) {
+		sb_addf(why, "step %zu was added: the job now has %zu steps, the execution had %zu",
+			gap + 1, n_cur, n_old);
+		return true;
+	}
+	if (n_old == n_cur + 1 && one_step_between(old, cur, gap)) {
+		sb_addf(why, "step %zu was removed: the job now has %zu steps, the execution had %zu",
+			gap + 1, n_cur, n_old);
+		return true;
 	}
 	return false;
 }
@@ -114,6 +157,9 @@ bool resume_snapshot_matches(const json_t *old, const struct job *job, struct st
 	size_t n_old = json_array_size(old), n_cur = json_array_size(cur);
 	size_t n = n_old < n_cur ? n_old : n_cur, from;
 	bool ok = true;
+
+	if (n_old != n_cur && explain_count_change(old, cur, why))
+		ok = false;
 
 	for (size_t i = 0; i < n && ok; i++) {
 		if (moved_from(old, cur, i, &from)) {
@@ -290,7 +336,7 @@ static int write_resume_file(struct engine *eng, const struct exec_record *rec,
 	json_decref(extra);
 	text = json_dumps(state, JSON_INDENT(2) | JSON_SORT_KEYS);
 	path = logstore_path(eng->log_dir, rec->id, "resume.json");
-	rc = write_file_atomic(path, text, strlen(text), 0600, true, &err);
+	rc = write_file_atomic(path, text, strlen(text), 0600, eng->sync_full, &err);
 	if (rc)
 		log_error("execution %lld: %s", (long long)rec->id, err.message);
 	else
