@@ -11,12 +11,11 @@
  *   snapshot_survives_text_round_trip  the stored JSON text still matches
  *   snapshot_names_jobref_by_uuid      a reference by uuid is named by uuid
  *   snapshot_edit_to_copy_matches      an edit that copies another step is
- *                                      allowed (KNOWN ENGINE BUG: refused)
+ *                                      allowed
  * verdicts (one loop test over the table below):
  *   snapshot_verdict_matches_table     identical, edits, added, removed,
- *                                      reordered and replaced steps. The
- *                                      middle removal and insertion cases
- *                                      show a KNOWN ENGINE BUG
+ *                                      reordered and replaced steps, also
+ *                                      a step removed or inserted in the middle
  */
 #include <check.h>
 #include <stdlib.h>
@@ -113,11 +112,7 @@ START_TEST(snapshot_names_jobref_by_uuid)
 }
 END_TEST
 
-/*
- * KNOWN BUG (engine/resume.c, moved_from): a step edited so that it equals
- * another step of the job is taken for a moved step, so an allowed edit is
- * refused as a reorder.
- */
+/* A step edited into a copy of another step was edited, not moved. */
 START_TEST(snapshot_edit_to_copy_matches)
 {
 	struct job *old_job = job_with_steps("    - exec: make\n"
@@ -128,7 +123,7 @@ START_TEST(snapshot_edit_to_copy_matches)
 	struct strbuf reason = STRBUF_INIT;
 
 	ck_assert_msg(resume_snapshot_matches(snapshot, job, &reason),
-		      "KNOWN ENGINE BUG: an edit of step 1 was refused: %s", sb_str(&reason));
+		      "an edit of step 1 was refused: %s", sb_str(&reason));
 	sb_release(&reason);
 	json_decref(snapshot);
 	job_free(job);
@@ -143,17 +138,7 @@ struct verdict_case {
 	const char *steps;  /* the job's commands now */
 	bool matches;
 	const char *reason; /* "" when it matches */
-	const char *bug;    /* a known engine bug this case shows, NULL for none */
 };
-
-/*
- * KNOWN BUG (engine/resume.c, resume_snapshot_matches): the function looks
- * for moved steps before it compares the step counts, so a step removed or
- * inserted in the middle is reported as reordered or replaced.
- */
-#define BUG_MIDDLE_CHANGE                                                              \
-	"KNOWN ENGINE BUG: resume_snapshot_matches checks for moved steps before it " \
-	"compares the step counts"
 
 static const struct verdict_case verdict_cases[] = {
 	{ "identical", base_steps, true, "" },
@@ -214,16 +199,14 @@ static const struct verdict_case verdict_cases[] = {
 	  "    - exec: echo build\n"
 	  "    - type: notify-plugin\n"
 	  "      configuration: {channel: ops}\n",
-	  false, "step 2 was removed: the job now has 2 steps, the execution had 3",
-	  BUG_MIDDLE_CHANGE },
+	  false, "step 2 was removed: the job now has 2 steps, the execution had 3" },
 	{ "step inserted in the middle",
 	  "    - exec: echo build\n"
 	  "    - exec: echo extra\n"
 	  "    - jobref: {name: smoke, group: ops/test}\n"
 	  "    - type: notify-plugin\n"
 	  "      configuration: {channel: ops}\n",
-	  false, "step 2 was added: the job now has 4 steps, the execution had 3",
-	  BUG_MIDDLE_CHANGE },
+	  false, "step 2 was added: the job now has 4 steps, the execution had 3" },
 };
 
 START_TEST(snapshot_verdict_matches_table)
@@ -234,14 +217,12 @@ START_TEST(snapshot_verdict_matches_table)
 	struct strbuf reason = STRBUF_INIT;
 	bool matches = resume_snapshot_matches(snapshot, job, &reason);
 
-	const char *bug = c->bug ? c->bug : "";
-
-	ck_assert_msg(matches == c->matches, "%s: expected %s, got %s (%s) %s", c->change,
+	ck_assert_msg(matches == c->matches, "%s: expected %s, got %s (%s)", c->change,
 		      c->matches ? "a match" : "a refusal", matches ? "a match" : "a refusal",
-		      sb_str(&reason), bug);
+		      sb_str(&reason));
 	ck_assert_msg(!strcmp(sb_str(&reason), c->reason),
-		      "%s:\n  expected \"%s\"\n  actual   \"%s\"\n  %s", c->change, c->reason,
-		      sb_str(&reason), bug);
+		      "%s:\n  expected \"%s\"\n  actual   \"%s\"", c->change, c->reason,
+		      sb_str(&reason));
 	sb_release(&reason);
 	job_free(job);
 	json_decref(snapshot);
