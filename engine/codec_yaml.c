@@ -26,6 +26,7 @@ struct frame {
 	json_t *node;
 	char *pending_key; /* for objects: the key waiting for its value */
 	char *anchor;      /* the container's anchor, registered when it closes */
+	json_t *merges;    /* maps given by "<<" merge keys, applied when it closes */
 	int key_line;
 	int key_column;
 };
@@ -145,6 +146,55 @@ static json_t *find_anchor(struct yaml_reader *r, const char *name)
 	return NULL;
 }
 
+/* A "<<" merge key: its map, or list of maps, fills in keys the mapping lacks. */
+static int add_merge(struct yaml_reader *r, struct frame *top, json_t *value,
+		     const yaml_mark_t *mark)
+{
+	size_t i;
+	json_t *item;
+
+	free(top->pending_key);
+	top->pending_key = NULL;
+	if (!top->merges)
+		top->merges = json_array();
+	if (json_is_object(value)) {
+		json_array_append_new(top->merges, value);
+		return 0;
+	}
+	if (json_is_array(value)) {
+		json_array_foreach(value, i, item) {
+			if (!json_is_object(item)) {
+				json_decref(value);
+				return reader_fail(r, mark, "invalid YAML: a '<<' merge list holds "
+							    "only mappings%s", "");
+			}
+			json_array_append(top->merges, item);
+		}
+		json_decref(value);
+		return 0;
+	}
+	json_decref(value);
+	return reader_fail(r, mark, "invalid YAML: '<<' merges a mapping or a list of them%s", "");
+}
+
+/* Apply merges in order: keys of the mapping and of earlier merges win. */
+static void apply_merges(struct frame *f)
+{
+	size_t i;
+	json_t *merge;
+
+	json_array_foreach(f->merges, i, merge) {
+		const char *key;
+		json_t *value;
+
+		json_object_foreach(merge, key, value)
+			if (!json_object_get(f->node, key))
+				json_object_set(f->node, key, value);
+	}
+	json_decref(f->merges);
+	f->merges = NULL;
+}
+
 /* Attach a finished value to the open container, or make it the root. */
 static int attach_value(struct yaml_reader *r, json_t *value, const yaml_mark_t *mark)
 {
@@ -164,6 +214,8 @@ static int attach_value(struct yaml_reader *r, json_t *value, const yaml_mark_t 
 		return reader_fail(r, mark, "invalid YAML: a mapping key must be a plain value%s",
 				   "");
 	}
+	if (!strcmp(top->pending_key, "<<"))
+		return add_merge(r, top, value, mark);
 	if (json_object_get(top->node, top->pending_key)) {
 		int rc = jf_fail_at(r->err, JF_INVALID, top->key_line, top->key_column,
 				    "invalid YAML: duplicate key '%s'", top->pending_key);
@@ -213,7 +265,8 @@ static int on_open(struct yaml_reader *r, const yaml_event_t *ev, json_t *node,
 	}
 	srcmap_add(r->map, node, (int)ev->start_mark.line + 1, (int)ev->start_mark.column + 1);
 	r->stack[r->depth++] = (struct frame){ node, NULL,
-					       anchor ? xstrdup((const char *)anchor) : NULL, 0, 0 };
+					       anchor ? xstrdup((const char *)anchor) : NULL, NULL,
+					       0, 0 };
 	return 0;
 }
 
@@ -221,6 +274,8 @@ static int on_close(struct yaml_reader *r, const yaml_event_t *ev)
 {
 	struct frame done = r->stack[--r->depth];
 
+	if (done.merges)
+		apply_merges(&done);
 	free(done.pending_key);
 	remember_anchor(r, (const yaml_char_t *)done.anchor, done.node);
 	free(done.anchor);
@@ -276,6 +331,7 @@ static void reader_release(struct yaml_reader *r)
 
 		free(f->pending_key);
 		free(f->anchor);
+		json_decref(f->merges);
 		/* Inner containers are not attached yet, so each frame owns its node. */
 		json_decref(f->node);
 	}

@@ -42,9 +42,13 @@ static void bools_from_text(json_t *map, const char *const *keys)
 
 		if (!json_is_string(v))
 			continue;
-		if (!strcasecmp(json_string_value(v), "true"))
+		const char *text = json_string_value(v);
+
+		/* Rundeck's YAML reader (YAML 1.1) also reads yes/no and on/off. */
+		if (!strcasecmp(text, "true") || !strcasecmp(text, "yes") || !strcasecmp(text, "on"))
 			json_object_set_new(map, keys[i], json_true());
-		else if (!strcasecmp(json_string_value(v), "false"))
+		else if (!strcasecmp(text, "false") || !strcasecmp(text, "no") ||
+			 !strcasecmp(text, "off"))
 			json_object_set_new(map, keys[i], json_false());
 	}
 }
@@ -270,6 +274,26 @@ static int ctx_fail(struct parse_ctx *ctx, const json_t *node, const char *fmt, 
 	return jf_fail_at(ctx->err, JF_INVALID, line, column, "job %d: %s", ctx->index, detail);
 }
 
+/* After normalization a known boolean key holds a boolean; anything else is a mistake. */
+static int check_bools(struct parse_ctx *ctx, const json_t *map, const char *const *keys,
+		       const char *where)
+{
+	for (size_t i = 0; json_is_object(map) && keys[i]; i++) {
+		const json_t *v = json_object_get(map, keys[i]);
+		char *text;
+		int rc;
+
+		if (!v || json_is_boolean(v) || json_is_null(v))
+			continue;
+		text = json_dumps(v, JSON_ENCODE_ANY);
+		rc = ctx_fail(ctx, map, "%s: '%s' must be true or false, not %s", where, keys[i],
+			      text ? text : "this value");
+		free(text);
+		return rc;
+	}
+	return 0;
+}
+
 static const char *get_text(const json_t *map, const char *key)
 {
 	return json_string_value(json_object_get(map, key));
@@ -439,6 +463,9 @@ static int parse_step(struct parse_ctx *ctx, json_t *map, struct step *step, con
 		return ctx_fail(ctx, map, "%s must be a map such as {exec: 'echo hi'}", where);
 	step->map = map;
 	step->description = get_text(map, "description");
+	if (check_bools(ctx, map, step_bool_keys, where) ||
+	    check_bools(ctx, json_object_get(map, "jobref"), jobref_bool_keys, where))
+		return ctx->err->code;
 	if (parse_step_kind(ctx, map, step, where))
 		return ctx->err->code;
 	if (parse_filters(ctx, json_object_get(map, "plugins"), &step->filters, &step->n_filters))
@@ -496,6 +523,14 @@ static int parse_option(struct parse_ctx *ctx, json_t *opt, struct option_def *d
 	def->name = get_text(opt, "name");
 	if (!def->name || !*def->name)
 		return ctx_fail(ctx, opt, "option %zu has no 'name'", index);
+	{
+		char *where = xasprintf("option '%s'", def->name);
+		int rc = check_bools(ctx, opt, option_bool_keys, where);
+
+		free(where);
+		if (rc)
+			return rc;
+	}
 	def->description = get_text(opt, "description");
 	def->default_value = get_text(opt, "value");
 	def->regex = get_text(opt, "regex");
@@ -579,6 +614,8 @@ static int parse_sequence(struct parse_ctx *ctx, struct job *job)
 					       "sequence: {commands: [{exec: 'echo hi'}]}");
 	if (!json_is_array(commands) || json_array_size(commands) == 0)
 		return ctx_fail(ctx, seq, "the sequence has no 'commands': list at least one step");
+	if (check_bools(ctx, seq, (const char *const[]){ "keepgoing", NULL }, "the sequence"))
+		return ctx->err->code;
 	job->keepgoing = get_bool(seq, "keepgoing", false);
 	job->strategy_name = get_text(seq, "strategy");
 	job->strategy = strategy_from_name(job->strategy_name);
@@ -675,6 +712,8 @@ struct job *job_parse(json_t *map, int index, const struct srcmap *map_src, stru
 		job->group = "";
 	job->description = get_text(map, "description");
 	job->project = get_text(map, "project");
+	if (check_bools(&ctx, map, job_bool_keys, "the job"))
+		goto fail;
 	job->execution_enabled = get_bool(map, "executionEnabled", true);
 	if (check_name(&ctx, job) || parse_options(&ctx, job) || parse_sequence(&ctx, job) ||
 	    parse_retry(&ctx, job) || get_scalar_text(&ctx, map, "timeout", &job->timeout, "job"))

@@ -229,6 +229,36 @@ START_TEST(yaml_anchors_and_aliases)
 }
 END_TEST
 
+START_TEST(yaml_merge_key_fills_missing)
+{
+	json_t *root = decoded(FORMAT_YAML,
+			       "- &base\n"
+			       "  name: a\n"
+			       "  group: ops\n"
+			       "  loglevel: INFO\n"
+			       "- <<: *base\n"
+			       "  name: b\n"
+			       "- name: c\n"
+			       "  <<: [{group: first}, {group: second, loglevel: DEBUG}]\n",
+			       NULL);
+	json_t *b = json_array_get(root, 1), *c = json_array_get(root, 2);
+
+	ck_assert_str_eq(json_string_value(json_object_get(b, "name")), "b");
+	ck_assert_str_eq(json_string_value(json_object_get(b, "group")), "ops");
+	ck_assert_ptr_null(json_object_get(b, "<<"));
+	ck_assert_str_eq(json_string_value(json_object_get(c, "group")), "first");
+	ck_assert_str_eq(json_string_value(json_object_get(c, "loglevel")), "DEBUG");
+	json_decref(root);
+}
+END_TEST
+
+START_TEST(yaml_merge_of_scalar_error)
+{
+	check_decode_error(FORMAT_YAML, "- name: a\n  <<: 3\n", 2, 7,
+			   "invalid YAML: '<<' merges a mapping or a list of them");
+}
+END_TEST
+
 START_TEST(yaml_empty_document_is_null)
 {
 	json_t *root = decoded(FORMAT_YAML, "", NULL);
@@ -488,6 +518,8 @@ static Suite *codec_suite(void)
 	tcase_add_test(yaml, yaml_second_document_error);
 	tcase_add_test(yaml, yaml_unknown_alias_error);
 	tcase_add_test(yaml, yaml_booleans_and_strings);
+	tcase_add_test(yaml, yaml_merge_key_fills_missing);
+	tcase_add_test(yaml, yaml_merge_of_scalar_error);
 	tcase_add_test(yaml, yaml_numbers);
 	tcase_add_test(yaml, yaml_null_words);
 	tcase_add_test(yaml, yaml_block_scalars);
