@@ -260,8 +260,10 @@ void resume_checkpoint(struct execution *ex);
 /* Keep the last checkpoint as the one to resume from, at the first failure. */
 void resume_note_failure(struct execution *ex);
 int resume_write_state(struct execution *ex, const char *reason);
+/* Rebuild the last checkpoint of execution rec from the store, or NULL. */
+json_t *resume_compose_from_store(struct engine *eng, const struct exec_record *rec);
 int resume_write_from_store(struct engine *eng, const struct exec_record *rec,
-			    const struct job *job, const char *reason);
+			    json_t *checkpoint, const char *reason);
 int resume_load(struct engine *eng, int64_t id, json_t **state, struct jf_error *err);
 int resume_check(struct engine *eng, const struct exec_record *rec, json_t **state,
 		 struct catalog_job **cj, struct jf_error *err);

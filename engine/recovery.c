@@ -9,7 +9,33 @@
 #include "internal.h"
 #include "logging.h"
 
-static void close_state_file(struct engine *eng, const struct exec_record *rec)
+/*
+ * The state file is written at most once a second, so it can lag behind.
+ * The checkpoint, stored before each step, says which steps had ended.
+ */
+static void apply_checkpoint(struct wf_state *wf, const json_t *checkpoint, int64_t now)
+{
+	json_int_t step = json_integer_value(json_object_get(checkpoint, "step"));
+	const json_t *failed = json_object_get(checkpoint, "failedSteps");
+
+	for (json_int_t i = 1; i < step && (size_t)i <= wf->n_steps; i++) {
+		enum step_status status = SS_SUCCEEDED;
+		size_t k;
+		json_t *item;
+
+		json_array_foreach(failed, k, item)
+			if (json_integer_value(item) == i)
+				status = SS_FAILED;
+		if (!step_status_final(wf->steps[i - 1].status))
+			step_state_set(wf, (size_t)i - 1, status, now);
+	}
+	if (step >= 1 && (size_t)step <= wf->n_steps &&
+	    wf->steps[step - 1].status == SS_WAITING)
+		step_state_set(wf, (size_t)step - 1, SS_RUNNING, now);
+}
+
+static void close_state_file(struct engine *eng, const struct exec_record *rec,
+			     const json_t *checkpoint)
 {
 	char *path = logstore_path(eng->log_dir, rec->id, "state.json");
 	struct strbuf text = STRBUF_INIT;
@@ -22,6 +48,8 @@ static void close_state_file(struct engine *eng, const struct exec_record *rec)
 		wf = wf_state_parse(json);
 	if (!wf)
 		wf = wf_state_new((size_t)rec->step_count, NULL);
+	if (checkpoint)
+		apply_checkpoint(wf, checkpoint, rec->ended);
 	wf_state_finish(wf, SS_ABORTED, rec->ended);
 	json_decref(json);
 	json = wf_state_render(wf, rec->id);
@@ -51,15 +79,19 @@ static void close_log(struct engine *eng, const struct exec_record *rec)
 static void mark_incomplete(struct engine *eng, struct exec_record *rec)
 {
 	struct catalog_job *cj = catalog_find_uuid(eng, rec->job_uuid);
+	json_t *checkpoint = resume_compose_from_store(eng, rec);
 
 	leftovers_end(eng, rec->id);
 	rec->status = ST_INCOMPLETE;
 	rec->ended = now_ms();
 	rec->pgid = 0;
-	if (cj && cj->job->resume_enabled && cj->job->strategy == STRATEGY_SEQUENTIAL &&
-	    !rec->parent_id && resume_write_from_store(eng, rec, cj->job, "incomplete") == 0)
+	if (checkpoint && cj && cj->job->resume_enabled &&
+	    cj->job->strategy == STRATEGY_SEQUENTIAL && !rec->parent_id &&
+	    resume_write_from_store(eng, rec, checkpoint, "incomplete") == 0)
 		rec->resumable = true;
-	close_state_file(eng, rec);
+	close_state_file(eng, rec, checkpoint);
+	store_checkpoint_clear(eng->store, rec->id, NULL);
+	json_decref(checkpoint);
 	close_log(eng, rec);
 	store_exec_update(eng->store, rec, NULL);
 	log_notice("execution %lld of job '%s/%s' marked incomplete: jobfs stopped while it ran%s",

@@ -55,6 +55,21 @@ static json_t *info_json(struct engine *eng, const struct exec_record *rec,
 		json_object_set_new(obj, "retryAttempt", json_integer(rec->retry_attempt));
 		json_object_set_new(obj, "retryOf", json_integer(rec->retry_of));
 	}
+	if (rec->status == ST_FAILED_WITH_RETRY) {
+		int64_t retry_id = 0;
+		char *status = NULL;
+
+		store_exec_retry(eng->store, rec->id, &retry_id, &status, NULL);
+		if (retry_id) {
+			json_t *retried = json_pack("{s:I, s:s}", "id", (json_int_t)retry_id,
+						    "status", status ? status : "");
+
+			json_object_set_new(retried, "href",
+					    json_sprintf("executions/%lld", (long long)retry_id));
+			json_object_set_new(obj, "retriedExecution", retried);
+		}
+		free(status);
+	}
 	if (rec->resumed_from) {
 		json_object_set_new(obj, "resumedFrom", json_integer(rec->resumed_from));
 		json_object_set_new(obj, "resumedAtStep", json_integer(rec->resume_step));

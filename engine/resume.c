@@ -261,11 +261,13 @@ static void checkpoint_start(struct execution *ex)
 void resume_checkpoint(struct execution *ex)
 {
 	struct jf_error err = JF_ERROR_INIT;
-	json_t *delta, *data = json_object(), *failed = json_array();
+	json_t *delta, *data, *failed;
 	char *text;
 
 	if (!checkpoints_wanted(ex))
 		return;
+	data = json_object();
+	failed = json_array();
 	if (!ex->cp_base)
 		checkpoint_start(ex);
 	vars_take_changes(&ex->vars, is_runtime_var, data);
@@ -379,32 +381,36 @@ static void apply_delta(void *ctx, int64_t step, const char *text)
 	json_decref(delta);
 }
 
-int resume_write_from_store(struct engine *eng, const struct exec_record *rec,
-			    const struct job *job, const char *reason)
+json_t *resume_compose_from_store(struct engine *eng, const struct exec_record *rec)
 {
-	char *base = NULL, *snapshot = NULL;
+	char *base = NULL;
 	json_t *full = NULL;
-	int rc;
 
-	(void)job;
 	store_checkpoint_load(eng->store, rec->id, &base, NULL);
-	store_snapshot_load(eng->store, rec->id, &snapshot, NULL);
 	if (base)
 		full = json_loads(base, 0, NULL);
-	if (full) {
-		json_object_set_new(full, "stepCount", json_integer(rec->step_count));
-		json_object_set_new(full, "data", json_object());
-		json_object_set_new(full, "failedSteps", json_array());
-		store_checkpoint_deltas(eng->store, rec->id, apply_delta, full, NULL);
-		if (!json_object_get(full, "step")) {
-			json_decref(full);
-			full = NULL;
-		}
-	}
-	rc = write_resume_file(eng, rec, full, snapshot, reason);
-	store_checkpoint_clear(eng->store, rec->id, NULL);
-	json_decref(full);
 	free(base);
+	if (!full)
+		return NULL;
+	json_object_set_new(full, "stepCount", json_integer(rec->step_count));
+	json_object_set_new(full, "data", json_object());
+	json_object_set_new(full, "failedSteps", json_array());
+	store_checkpoint_deltas(eng->store, rec->id, apply_delta, full, NULL);
+	if (!json_object_get(full, "step")) {
+		json_decref(full);
+		return NULL;
+	}
+	return full;
+}
+
+int resume_write_from_store(struct engine *eng, const struct exec_record *rec,
+			    json_t *checkpoint, const char *reason)
+{
+	char *snapshot = NULL;
+	int rc;
+
+	store_snapshot_load(eng->store, rec->id, &snapshot, NULL);
+	rc = write_resume_file(eng, rec, checkpoint, snapshot, reason);
 	free(snapshot);
 	return rc;
 }

@@ -423,12 +423,62 @@ out:
 	sb_release(&inner);
 }
 
+static bool is_shell_name(const char *word, size_t len)
+{
+	static const char *const shells[] = { "sh", "bash", "dash", "zsh", "ksh", "ash", "mksh",
+					      NULL };
+	const char *base = word;
+
+	for (size_t i = 0; i < len; i++)
+		if (word[i] == '/')
+			base = word + i + 1;
+	len -= (size_t)(base - word);
+	for (size_t i = 0; shells[i]; i++)
+		if (strlen(shells[i]) == len && !strncmp(base, shells[i], len))
+			return true;
+	return false;
+}
+
+/* The program named first in a command line (skipping "env"), as a span. */
+static bool names_shell(const char *line)
+{
+	const char *p = line;
+
+	for (int words = 0; words < 2; words++) {
+		size_t n;
+
+		while (*p == ' ' || *p == '\t')
+			p++;
+		n = strcspn(p, " \t\n");
+		if (n == 0)
+			return false;
+		if (!(n >= 3 && !strncmp(p + n - 3, "env", 3) && (n == 3 || p[n - 4] == '/')))
+			return is_shell_name(p, n);
+		p += n;
+	}
+	return false;
+}
+
+/* Whether /bin/sh or another shell reads this script, given its interpreter. */
+static bool runs_in_shell(const struct step *step, const char *source)
+{
+	if (step->interpreter)
+		return names_shell(step->interpreter);
+	if (source[0] == '#' && source[1] == '!')
+		return names_shell(source + 2);
+	return true;
+}
+
 static void start_inline_script(struct step_run *run, const char *source)
 {
 	struct strbuf body = STRBUF_INIT;
 	struct jf_error err = JF_ERROR_INIT;
 
-	vars_expand_tokens(&run->ex->vars, source, &body);
+	/* In shell scripts a token's value is written so it stays data. */
+	if (runs_in_shell(run->step, source))
+		vars_expand_shell_tokens(&run->ex->vars, source, &body);
+	else
+		vars_expand_tokens(&run->ex->vars, source, &body);
 	run->script_path = write_script(run, sb_str(&body), &err);
 	sb_release(&body);
 	if (!run->script_path) {
@@ -443,7 +493,8 @@ static void start_script_file(struct step_run *run, const char *path)
 	struct strbuf source = STRBUF_INIT;
 	int rc;
 
-	if (!run->step->expand_tokens) {
+	/* A file without the execute bit runs from a private copy, as Rundeck copies it. */
+	if (!run->step->expand_tokens && (run->step->interpreter || access(path, X_OK) == 0)) {
 		run_script(run, path);
 		return;
 	}
@@ -453,8 +504,16 @@ static void start_script_file(struct step_run *run, const char *path)
 
 		complete(run, false, -1, "ScriptFileFailure", message);
 		free(message);
-	} else {
+	} else if (run->step->expand_tokens) {
 		start_inline_script(run, sb_str(&source));
+	} else {
+		struct jf_error err = JF_ERROR_INIT;
+
+		run->script_path = write_script(run, sb_str(&source), &err);
+		if (run->script_path)
+			run_script(run, run->script_path);
+		else
+			complete(run, false, -1, "ScriptFileFailure", err.message);
 	}
 	sb_release(&source);
 }

@@ -551,3 +551,30 @@ int store_checkpoint_clear(struct store *store, int64_t id, struct jf_error *err
 	return run_stmt(store, "DELETE FROM checkpoints WHERE execution = ?", "i", args, NULL,
 			NULL, err);
 }
+
+struct retry_row {
+	int64_t id;
+	char *status;
+};
+
+static void retry_row(void *ctx, sqlite3_stmt *st)
+{
+	struct retry_row *r = ctx;
+
+	r->id = sqlite3_column_int64(st, 0);
+	free(r->status);
+	r->status = column_text(st, 1);
+}
+
+int store_exec_retry(struct store *store, int64_t id, int64_t *retry_id, char **status,
+		     struct jf_error *err)
+{
+	struct retry_row r = { 0, NULL };
+	const void *args[] = { &id };
+	int rc = run_stmt(store, "SELECT id, status FROM executions WHERE retry_of = ? LIMIT 1",
+			  "i", args, retry_row, &r, err);
+
+	*retry_id = r.id;
+	*status = r.status;
+	return rc;
+}

@@ -51,6 +51,9 @@ int store_exec_list(struct store *store, int64_t after, const char *job_uuid, in
 /* The newest execution of a job, 0 for none. */
 int store_exec_last(struct store *store, const char *job_uuid, int64_t *id,
 		    struct jf_error *err);
+/* The retry that follows execution id: its id (0 for none) and status. */
+int store_exec_retry(struct store *store, int64_t id, int64_t *retry_id, char **status,
+		     struct jf_error *err);
 /* Ids of executions whose status is running or scheduled. */
 int store_exec_unfinished(struct store *store, int64_t **ids, size_t *n, struct jf_error *err);
 

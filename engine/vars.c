@@ -323,3 +323,179 @@ void vars_expand_tokens(const struct vars *vars, const char *body, struct strbuf
 		p = end + 1;
 	}
 }
+
+/* ---- tokens in shell scripts ------------------------------------------------ */
+
+/*
+ * Where a token sits in a shell script decides how its value must be
+ * written so that the shell reads it back as the same text, and never as
+ * code: as one quoted word outside quotes, escaped inside "..." and in
+ * here-documents, and split around the closing quote inside '...'.
+ */
+enum sh_context {
+	SH_PLAIN,
+	SH_SINGLE,     /* '...' */
+	SH_DOUBLE,     /* "..." or `...` */
+	SH_COMMENT,
+	SH_HEREDOC,    /* a here-document whose delimiter was not quoted */
+	SH_HEREDOC_RAW /* a here-document whose delimiter was quoted */
+};
+
+struct sh_lexer {
+	enum sh_context context;
+	char delimiter[128];   /* of the here-document announced or being read */
+	bool heredoc_pending;  /* it starts on the next line */
+	bool heredoc_quoted;
+	bool heredoc_tabs;     /* <<- strips leading tabs from its lines */
+	bool line_start;
+};
+
+static void add_escaped(struct strbuf *out, const char *value, const char *special)
+{
+	for (const char *p = value; *p; p++) {
+		if (strchr(special, *p))
+			sb_addc(out, '\\');
+		sb_addc(out, *p);
+	}
+}
+
+static void add_token_value(struct strbuf *out, enum sh_context context, const char *value)
+{
+	switch (context) {
+	case SH_PLAIN:
+		shell_quote(out, value);
+		break;
+	case SH_SINGLE:
+		for (const char *p = value; *p; p++) {
+			if (*p == '\'')
+				sb_adds(out, "'\\''");
+			else
+				sb_addc(out, *p);
+		}
+		break;
+	case SH_DOUBLE:
+		add_escaped(out, value, "\"\\$`");
+		break;
+	case SH_HEREDOC:
+		add_escaped(out, value, "\\$`");
+		break;
+	default:
+		sb_adds(out, value);
+		break;
+	}
+}
+
+/* Read the delimiter after "<<" at p; returns the first character after it. */
+static const char *read_heredoc_start(struct sh_lexer *lx, const char *p)
+{
+	size_t n = 0;
+
+	lx->heredoc_tabs = *p == '-';
+	if (*p == '-')
+		p++;
+	while (*p == ' ' || *p == '\t')
+		p++;
+	lx->heredoc_quoted = false;
+	while (*p && !strchr(" \t\n;&|<>()", *p)) {
+		if (*p == '\'' || *p == '"' || *p == '\\') {
+			lx->heredoc_quoted = true;
+			p++;
+			continue;
+		}
+		if (n + 1 < sizeof(lx->delimiter))
+			lx->delimiter[n++] = *p;
+		p++;
+	}
+	lx->delimiter[n] = '\0';
+	lx->heredoc_pending = n > 0;
+	return p;
+}
+
+/* At the start of a here-document line: does it end the document? */
+static bool heredoc_ends(const struct sh_lexer *lx, const char *line)
+{
+	size_t n = strlen(lx->delimiter);
+
+	while (lx->heredoc_tabs && *line == '\t')
+		line++;
+	return !strncmp(line, lx->delimiter, n) && (line[n] == '\n' || line[n] == '\0');
+}
+
+/* Advance the lexer over one character of the script; returns how many it used. */
+static size_t sh_step(struct sh_lexer *lx, const char *p)
+{
+	bool at_line_start = lx->line_start;
+
+	lx->line_start = *p == '\n';
+	switch (lx->context) {
+	case SH_HEREDOC:
+	case SH_HEREDOC_RAW:
+		if (at_line_start && heredoc_ends(lx, p))
+			lx->context = SH_PLAIN;
+		else if (lx->context == SH_HEREDOC && *p == '\\' && p[1])
+			return 2;
+		return 1;
+	case SH_COMMENT:
+		if (*p == '\n')
+			lx->context = SH_PLAIN;
+		break;
+	case SH_SINGLE:
+		if (*p == '\'')
+			lx->context = SH_PLAIN;
+		break;
+	case SH_DOUBLE:
+		if (*p == '\\' && p[1])
+			return 2;
+		if (*p == '"' || *p == '`')
+			lx->context = SH_PLAIN;
+		break;
+	case SH_PLAIN:
+		if (*p == '\\' && p[1])
+			return 2;
+		if (*p == '\'')
+			lx->context = SH_SINGLE;
+		else if (*p == '"' || *p == '`')
+			lx->context = SH_DOUBLE;
+		else if (*p == '#' && (at_line_start || p[-1] == ' ' || p[-1] == '\t' || p[-1] == ';'))
+			lx->context = SH_COMMENT;
+		else if (p[0] == '<' && p[1] == '<' && p[2] != '<')
+			return (size_t)(read_heredoc_start(lx, p + 2) - p);
+		break;
+	}
+	if (*p == '\n' && lx->heredoc_pending && lx->context == SH_PLAIN) {
+		lx->heredoc_pending = false;
+		lx->context = lx->heredoc_quoted ? SH_HEREDOC_RAW : SH_HEREDOC;
+	}
+	return 1;
+}
+
+void vars_expand_shell_tokens(const struct vars *vars, const char *body, struct strbuf *out)
+{
+	struct sh_lexer lx = { .context = SH_PLAIN, .line_start = true };
+	const char *p = body;
+
+	while (*p) {
+		const char *end;
+		size_t n;
+
+		if (*p == '@' && p[1] == '@') {
+			sb_addc(out, '@');
+			p += 2;
+			continue;
+		}
+		if (*p == '@' && lx.context != SH_COMMENT) {
+			end = p + 1;
+			while (*end && *end != '@' && !isspace((unsigned char)*end))
+				end++;
+			if (*end == '@') {
+				add_token_value(out, lx.context,
+						resolve_token(vars, p + 1, (size_t)(end - p - 1)));
+				p = end + 1;
+				continue;
+			}
+		}
+		n = sh_step(&lx, p);
+		sb_add(out, p, n);
+		p += n;
+	}
+}

@@ -65,6 +65,12 @@ int vars_expand_command(const struct vars *vars, const char *line, struct strbuf
 void vars_expand_text(const struct vars *vars, const char *text, struct strbuf *out);
 /* Replace @group.key@ tokens in an inline script; "@@" is a literal "@". */
 void vars_expand_tokens(const struct vars *vars, const char *body, struct strbuf *out);
+/*
+ * Replace @group.key@ tokens in a shell script so that each value reads
+ * back as the same text and never as code: quoted outside quotes, escaped
+ * inside double quotes and here-documents, split around single quotes.
+ */
+void vars_expand_shell_tokens(const struct vars *vars, const char *body, struct strbuf *out);
 /* Return the environment variable name for "group.key": RD_GROUP_KEY. */
 char *vars_env_name(const char *name);
 

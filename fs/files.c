@@ -277,13 +277,45 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		fuse_reply_err(req, rc);
 		return;
 	}
+	/* Every open file is listed, so that a stop can free those never released. */
+	fh_register(fs, fh);
 	fi->fh = (uint64_t)(uintptr_t)fh;
 	fuse_reply_open(req, fi);
+}
+
+void fh_free_all(struct fs *fs)
+{
+	pthread_mutex_lock(&fs->lock);
+	while (fs->handles) {
+		struct fh *fh = fs->handles;
+
+		fs->handles = fh->next;
+		if (fh->poll)
+			fuse_pollhandle_destroy(fh->poll);
+		fh_free(fh);
+	}
+	pthread_mutex_unlock(&fs->lock);
 }
 
 static struct fh *fi_fh(struct fuse_file_info *fi)
 {
 	return (struct fh *)(uintptr_t)fi->fh;
+}
+
+/*
+ * Take a reference for the length of one request. The kernel can send
+ * RELEASE while a request of a killed reader still runs here.
+ */
+static struct fh *fh_hold(struct fs *fs, struct fuse_file_info *fi)
+{
+	struct fh *fh = fi_fh(fi);
+
+	if (fh) {
+		pthread_mutex_lock(&fs->lock);
+		fh->refs++;
+		pthread_mutex_unlock(&fs->lock);
+	}
+	return fh;
 }
 
 static void reply_slice(fuse_req_t req, const struct strbuf *sb, off_t off, size_t size)
@@ -343,16 +375,8 @@ static void read_wait(fuse_req_t req, struct fs *fs, struct fh *fh, size_t size)
 	wait_deliver(fs, fh);
 }
 
-static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
-		    struct fuse_file_info *fi)
+static void read_open_file(fuse_req_t req, struct fh *fh, size_t size, off_t off)
 {
-	struct fh *fh = fi_fh(fi);
-
-	(void)ino;
-	if (!fh) {
-		fuse_reply_buf(req, NULL, 0);
-		return;
-	}
 	switch (fh->kind) {
 	case FH_LOG:
 		read_log(req, fh, size, off);
@@ -373,6 +397,21 @@ static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		reply_slice(req, &fh->text, off, size);
 		break;
 	}
+}
+
+static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+		    struct fuse_file_info *fi)
+{
+	struct fs *fs = req_fs(req);
+	struct fh *fh = fh_hold(fs, fi);
+
+	(void)ino;
+	if (!fh) {
+		fuse_reply_buf(req, NULL, 0);
+		return;
+	}
+	read_open_file(req, fh, size, off);
+	fh_put(fs, fh);
 }
 
 /* ---- control files -------------------------------------------------------------- */
@@ -429,17 +468,11 @@ static void upload_write(struct fh *fh, const char *buf, size_t size, off_t off)
 	fh->dirty = true;
 }
 
-static void op_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size, off_t off,
-		     struct fuse_file_info *fi)
+static void write_open_file(fuse_req_t req, struct fs *fs, struct fh *fh, fuse_ino_t ino,
+			    const char *buf, size_t size, off_t off)
 {
-	struct fs *fs = req_fs(req);
-	struct fh *fh = fi_fh(fi);
 	int rc;
 
-	if (!fh) {
-		fuse_reply_write(req, size);
-		return;
-	}
 	if (fh->kind == FH_UPLOAD) {
 		if (off < 0 || (size_t)off + size > 16 * 1024 * 1024) {
 			fuse_reply_err(req, EFBIG);
@@ -462,6 +495,20 @@ static void op_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t siz
 		fuse_reply_err(req, rc);
 	else
 		fuse_reply_write(req, size);
+}
+
+static void op_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size, off_t off,
+		     struct fuse_file_info *fi)
+{
+	struct fs *fs = req_fs(req);
+	struct fh *fh = fh_hold(fs, fi);
+
+	if (!fh) {
+		fuse_reply_write(req, size);
+		return;
+	}
+	write_open_file(req, fs, fh, ino, buf, size, off);
+	fh_put(fs, fh);
 }
 
 /* Import or apply what was written; the result is what close() returns. */
@@ -495,7 +542,7 @@ static int upload_apply(struct fs *fs, struct fh *fh)
 static void op_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	struct fs *fs = req_fs(req);
-	struct fh *fh = fi_fh(fi);
+	struct fh *fh = fh_hold(fs, fi);
 	bool apply = false;
 
 	(void)ino;
@@ -507,9 +554,11 @@ static void op_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		if (apply)
 			fh->last_error = upload_apply(fs, fh);
 		fuse_reply_err(req, fh->last_error > 0 ? fh->last_error : 0);
-		return;
+	} else {
+		fuse_reply_err(req, 0);
 	}
-	fuse_reply_err(req, 0);
+	if (fh)
+		fh_put(fs, fh);
 }
 
 static void op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)

@@ -107,6 +107,7 @@ void fs_free(struct fs *fs)
 		fs_unmount(fs);
 		fuse_session_destroy(fs->se);
 	}
+	fh_free_all(fs);
 	free(fs->queue);
 	free(fs->mountpoint);
 	pthread_cond_destroy(&fs->queue_cond);

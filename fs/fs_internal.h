@@ -92,6 +92,8 @@ int fs_errno(int code);
 void fh_register(struct fs *fs, struct fh *fh);
 void fh_unregister(struct fs *fs, struct fh *fh);
 struct fh *upload_find(struct fs *fs, int64_t upload_id);
+/* Free the open files the kernel never released (at unmount). */
+void fh_free_all(struct fs *fs);
 /* Drop a reference taken under fs.lock; the last one frees the handle. */
 void fh_put(struct fs *fs, struct fh *fh);
 extern const struct fuse_lowlevel_ops fs_ops;

@@ -170,6 +170,55 @@ START_TEST(text_undefined_rules)
 }
 END_TEST
 
+/* ---- vars_expand_shell_tokens ------------------------------------------------ */
+
+static void check_shell_tokens(const char *body, const char *expected)
+{
+	struct vars vars = VARS_INIT;
+	struct strbuf out = STRBUF_INIT;
+
+	fill_vars(&vars);
+	vars_set(&vars, "option.evil", "a\"'$(id)`id`\\");
+	vars_expand_shell_tokens(&vars, body, &out);
+	ck_assert_str_eq(sb_str(&out), expected);
+	sb_release(&out);
+	vars_release(&vars);
+}
+
+START_TEST(shell_tokens_plain_quoted)
+{
+	check_shell_tokens("echo @option.msg@\n", "echo 'hi; touch x'\n");
+	check_shell_tokens("echo @option.name@", "echo World");
+}
+END_TEST
+
+START_TEST(shell_tokens_in_double_quotes)
+{
+	check_shell_tokens("echo \"v=@option.spaced@\"", "echo \"v=a b\"");
+	check_shell_tokens("echo \"@option.evil@\"", "echo \"a\\\"'\\$(id)\\`id\\`\\\\\"");
+}
+END_TEST
+
+START_TEST(shell_tokens_in_single_quotes)
+{
+	check_shell_tokens("echo '@option.evil@'", "echo 'a\"'\\''$(id)`id`\\'");
+}
+END_TEST
+
+START_TEST(shell_tokens_in_heredocs)
+{
+	check_shell_tokens("cat <<EOF\n@option.evil@\nEOF\necho @option.name@\n",
+			   "cat <<EOF\na\"'\\$(id)\\`id\\`\\\\\nEOF\necho World\n");
+	check_shell_tokens("cat <<'EOF'\n@option.msg@\nEOF\n", "cat <<'EOF'\nhi; touch x\nEOF\n");
+}
+END_TEST
+
+START_TEST(shell_tokens_comments_and_at)
+{
+	check_shell_tokens("# @option.name@\nmail@@example.org @x y@", "# @option.name@\nmail@example.org @x y@");
+}
+END_TEST
+
 /* ---- vars_expand_tokens ----------------------------------------------------- */
 
 static void check_tokens(const char *body, const char *expected)
@@ -302,6 +351,11 @@ static Suite *vars_suite(void)
 	suite_add_tcase(s, text);
 
 	tcase_add_test(tokens, tokens_replace_option);
+	tcase_add_test(tokens, shell_tokens_plain_quoted);
+	tcase_add_test(tokens, shell_tokens_in_double_quotes);
+	tcase_add_test(tokens, shell_tokens_in_single_quotes);
+	tcase_add_test(tokens, shell_tokens_in_heredocs);
+	tcase_add_test(tokens, shell_tokens_comments_and_at);
 	tcase_add_test(tokens, tokens_double_at_is_literal);
 	tcase_add_test(tokens, tokens_unknown_becomes_empty);
 	tcase_add_test(tokens, tokens_mail_address_untouched);
