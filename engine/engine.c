@@ -462,14 +462,17 @@ int engine_exec_view(struct engine *eng, int64_t id, struct exec_view *out)
 		record_release(&rec);
 	}
 	pthread_mutex_unlock(&eng->lock);
-	if (rc == 0 && out->log_size < 0) {
-		char *path = logstore_path(eng->log_dir, id, "log");
-		struct stat st;
-
-		out->log_size = stat(path, &st) == 0 ? st.st_size : 0;
-		free(path);
-	}
 	return rc;
+}
+
+int64_t engine_exec_log_size(struct engine *eng, int64_t id)
+{
+	char *path = logstore_path(eng->log_dir, id, "log");
+	struct stat st;
+	int64_t size = stat(path, &st) == 0 ? st.st_size : 0;
+
+	free(path);
+	return size;
 }
 
 int engine_exec_list(struct engine *eng, int64_t after, int64_t *ids, size_t max, size_t *n)

@@ -137,7 +137,7 @@ struct exec_view {
 	int64_t resumed_from;
 	int64_t resumed_by;
 	int64_t retry_of;
-	int64_t log_size;
+	int64_t log_size;     /* -1 when engine_exec_log_size() must be asked */
 	int64_t mtime_ms;     /* last change */
 	int64_t started;
 	bool has_resume_state;
@@ -154,6 +154,7 @@ int engine_exec_view(struct engine *eng, int64_t id, struct exec_view *out);
 int engine_exec_list(struct engine *eng, int64_t after, int64_t *ids, size_t max, size_t *n);
 int engine_exec_render(struct engine *eng, int64_t id, enum exec_file file,
 		       struct strbuf *out);
+int64_t engine_exec_log_size(struct engine *eng, int64_t id);
 /* A new read-only descriptor on the execution's log. */
 int engine_exec_open_log(struct engine *eng, int64_t id, int *fd);
 /*

@@ -55,6 +55,7 @@ struct execution *exec_new(struct engine *eng, struct job *job, json_t *options)
 	ex->rec.job_group = xstrdup(job->group);
 	ex->rec.job_name = xstrdup(job->name);
 	ex->rec.status = ST_RUNNING;
+	ex->rec.started = now_ms();
 	ex->rec.user = xstrdup(eng->user);
 	ex->rec.step_count = (int)job->n_steps;
 	ex->rec.argstring = options_argstring(job, ex->options);
@@ -400,13 +401,14 @@ void exec_begin(struct execution *ex)
 		}
 		if (wait > 0)
 			return;
+		/* Only a scheduled retry changes its stored row here. */
+		ex->rec.status = ST_RUNNING;
+		ex->rec.started = now_ms();
+		exec_save_record(ex);
 	}
-	ex->rec.status = ST_RUNNING;
-	ex->rec.started = now_ms();
 	ex->state->start = ex->state->update = ex->rec.started;
 	ex->state->status = SS_RUNNING;
 	exec_set_vars(ex);
-	exec_save_record(ex);
 	if (ex->n_events == 0 || strcmp(sb_str(&ex->events), "running\n") != 0)
 		exec_event(ex, "running");
 	log_notice("execution %lld of job '%s/%s' (%s) started%s", (long long)ex->rec.id,
@@ -418,7 +420,8 @@ void exec_begin(struct execution *ex)
 	if (ex->rec.retry_attempt)
 		exec_note(ex, "retry %d of execution %lld", ex->rec.retry_attempt,
 			  (long long)ex->rec.retry_of);
-	exec_write_state_file(ex, false);
+	/* The state file is first written by the throttled writer or at the end. */
+	ex->state_written = mono_ms();
 	arm_timeout(ex);
 	exec_touch(ex, NOTIFY_STATUS);
 	wf_start(ex);

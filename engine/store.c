@@ -6,10 +6,55 @@
 #include <stdlib.h>
 #include <string.h>
 
+enum { STATEMENTS_KEPT = 48 };
+
+/*
+ * Prepared statements are kept for reuse, keyed by their SQL text's
+ * address: every statement here is a string literal.
+ */
+struct cached_statement {
+	const char *sql;
+	sqlite3_stmt *stmt;
+};
+
 struct store {
 	sqlite3 *db;
 	pthread_mutex_t lock;
+	struct cached_statement statements[STATEMENTS_KEPT];
+	size_t n_statements;
 };
+
+/* A prepared statement for sql, ready to bind; call with the lock held. */
+static sqlite3_stmt *statement_for(struct store *store, const char *sql)
+{
+	sqlite3_stmt *st = NULL;
+
+	for (size_t i = 0; i < store->n_statements; i++) {
+		if (store->statements[i].sql == sql) {
+			st = store->statements[i].stmt;
+			sqlite3_reset(st);
+			sqlite3_clear_bindings(st);
+			return st;
+		}
+	}
+	if (sqlite3_prepare_v2(store->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return NULL;
+	if (store->n_statements < STATEMENTS_KEPT)
+		store->statements[store->n_statements++] = (struct cached_statement){ sql, st };
+	return st;
+}
+
+/* Done with a statement from statement_for(); call with the lock held. */
+static void statement_done(struct store *store, sqlite3_stmt *st)
+{
+	for (size_t i = 0; i < store->n_statements; i++) {
+		if (store->statements[i].stmt == st) {
+			sqlite3_reset(st);
+			return;
+		}
+	}
+	sqlite3_finalize(st);
+}
 
 static const char schema[] =
 	"CREATE TABLE IF NOT EXISTS jobs ("
@@ -81,6 +126,8 @@ void store_close(struct store *store)
 {
 	if (!store)
 		return;
+	for (size_t i = 0; i < store->n_statements; i++)
+		sqlite3_finalize(store->statements[i].stmt);
 	sqlite3_close(store->db);
 	pthread_mutex_destroy(&store->lock);
 	free(store);
@@ -123,8 +170,8 @@ static int run_stmt(struct store *store, const char *sql, const char *types, con
 	int rc;
 
 	pthread_mutex_lock(&store->lock);
-	rc = sqlite3_prepare_v2(store->db, sql, -1, &st, NULL);
-	if (rc != SQLITE_OK) {
+	st = statement_for(store, sql);
+	if (!st) {
 		db_fail(store, err, "prepare a statement");
 		pthread_mutex_unlock(&store->lock);
 		return JF_IO;
@@ -140,7 +187,7 @@ static int run_stmt(struct store *store, const char *sql, const char *types, con
 			row(ctx, st);
 	if (rc != SQLITE_DONE)
 		db_fail(store, err, "run a statement");
-	sqlite3_finalize(st);
+	statement_done(store, st);
 	pthread_mutex_unlock(&store->lock);
 	return rc == SQLITE_DONE ? 0 : JF_IO;
 }
@@ -300,7 +347,8 @@ static void read_record(sqlite3_stmt *st, struct exec_record *r)
 
 static int prepare(struct store *store, const char *sql, sqlite3_stmt **st, struct jf_error *err)
 {
-	if (sqlite3_prepare_v2(store->db, sql, -1, st, NULL) != SQLITE_OK)
+	*st = statement_for(store, sql);
+	if (!*st)
 		return db_fail(store, err, "prepare a statement");
 	return 0;
 }
@@ -323,7 +371,7 @@ int store_exec_insert(struct store *store, struct exec_record *rec, struct jf_er
 		rc = db_fail(store, err, "insert an execution");
 	else
 		rec->id = sqlite3_last_insert_rowid(store->db);
-	sqlite3_finalize(st);
+	statement_done(store, st);
 	pthread_mutex_unlock(&store->lock);
 	return rc;
 }
@@ -349,7 +397,7 @@ int store_exec_update(struct store *store, const struct exec_record *rec, struct
 	sqlite3_bind_int64(st, 25, rec->id);
 	if (sqlite3_step(st) != SQLITE_DONE)
 		rc = db_fail(store, err, "update an execution");
-	sqlite3_finalize(st);
+	statement_done(store, st);
 	pthread_mutex_unlock(&store->lock);
 	return rc;
 }
@@ -376,7 +424,7 @@ int store_exec_get(struct store *store, int64_t id, struct exec_record *rec,
 	} else {
 		rc = db_fail(store, err, "read an execution");
 	}
-	sqlite3_finalize(st);
+	statement_done(store, st);
 	pthread_mutex_unlock(&store->lock);
 	return rc;
 }

@@ -222,6 +222,15 @@ static bool is_definition(fuse_ino_t ino)
 	       (file == JOB_YAML || file == JOB_XML || file == JOB_JSON);
 }
 
+static bool is_final_file(struct fs *fs, fuse_ino_t ino)
+{
+	struct exec_view v;
+	unsigned file = node_file(ino);
+
+	return (file == EXEC_STATUS || file == EXEC_STATE) &&
+	       engine_exec_view(fs->eng, node_object(ino), &v) == 0 && v.final;
+}
+
 static int open_log(struct fs *fs, fuse_ino_t ino, struct fuse_file_info *fi, struct fh *fh)
 {
 	struct exec_view v;
@@ -270,6 +279,11 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		fh = fh_new(FH_TEXT, ino);
 		rc = writing ? EACCES : tree_render(fs, ino, &fh->text);
 		fi->direct_io = 1;
+		/* A finished execution's status and state never change again. */
+		if (!rc && kind == NODE_EXEC && is_final_file(fs, ino)) {
+			fi->direct_io = 0;
+			fi->keep_cache = 1;
+		}
 	}
 	if (rc) {
 		fh_unregister(fs, fh);
@@ -360,7 +374,7 @@ static void on_wait_interrupt(fuse_req_t req, void *data)
 		fuse_reply_err(req, EINTR);
 }
 
-static void read_wait(fuse_req_t req, struct fs *fs, struct fh *fh, size_t size)
+static void read_wait(fuse_req_t req, struct fs *fs, struct fh *fh, size_t size, off_t off)
 {
 	pthread_mutex_lock(&fs->lock);
 	if (fh->parked) {
@@ -370,6 +384,7 @@ static void read_wait(fuse_req_t req, struct fs *fs, struct fh *fh, size_t size)
 	}
 	fh->parked = req;
 	fh->parked_size = size;
+	fh->parked_off = off;
 	pthread_mutex_unlock(&fs->lock);
 	fuse_req_interrupt_func(req, on_wait_interrupt, fh);
 	wait_deliver(fs, fh);
@@ -382,7 +397,7 @@ static void read_open_file(fuse_req_t req, struct fh *fh, size_t size, off_t off
 		read_log(req, fh, size, off);
 		break;
 	case FH_WAIT:
-		read_wait(req, req_fs(req), fh, size);
+		read_wait(req, req_fs(req), fh, size, off);
 		break;
 	case FH_CONTROL:
 		/* After a write, reads start at the response, wherever the offset is. */
@@ -715,8 +730,7 @@ static void op_poll(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi,
 		fh->poll = ph;
 	}
 	if (fh->kind == FH_WAIT || fh->kind == FH_TEXT)
-		events |= fh->changed || fh->done || (fh->kind == FH_WAIT && fh->text.len) ? POLLIN
-											   : 0;
+		events |= fh->changed || fh->done ? POLLIN : 0;
 	else
 		events |= POLLIN;
 	needs_register = ph && !fh->registered;

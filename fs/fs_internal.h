@@ -28,7 +28,7 @@ enum fh_kind {
 struct fh {
 	enum fh_kind kind;
 	fuse_ino_t ino;
-	struct strbuf text;     /* FH_TEXT, FH_CONTROL before a write, FH_WAIT pending */
+	struct strbuf text;     /* FH_TEXT, FH_CONTROL before a write */
 	int fd;                 /* FH_LOG */
 	struct strbuf response; /* FH_CONTROL: what a read returns after a write */
 	off_t response_base;    /* file offset where the response starts */
@@ -39,10 +39,10 @@ struct fh {
 	int64_t folder;         /* FH_UPLOAD into a folder */
 	char *name;
 	int64_t upload_id;
-	size_t cursor;          /* FH_WAIT: events delivered so far */
-	bool done;              /* FH_WAIT: the final event was read */
+	bool done;              /* FH_WAIT: the final event is in the text */
 	fuse_req_t parked;      /* FH_WAIT: a read waiting for the next change */
 	size_t parked_size;
+	off_t parked_off;
 	struct fuse_pollhandle *poll;
 	bool changed;           /* a change not yet read, for poll() */
 	bool registered;        /* in fs.handles */

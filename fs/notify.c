@@ -49,56 +49,57 @@ void fs_engine_notify(void *ctx, int64_t exec_id, unsigned what)
 	pthread_mutex_unlock(&fs->lock);
 }
 
-/* Move pending event lines into fh->text and answer its parked read. */
+/*
+ * Answer the parked read of a wait file if the events text now reaches
+ * past its offset, or has ended. The text only grows, so offsets stay
+ * valid, and a reader that seeks back (bash's read does) reads it again.
+ */
 void wait_deliver(struct fs *fs, struct fh *fh)
 {
-	struct strbuf lines = STRBUF_INIT;
+	struct strbuf text = STRBUF_INIT;
 	size_t next;
 	bool done;
 
 	for (;;) {
-		size_t cursor;
 		fuse_req_t req;
 		size_t size;
+		off_t off;
 
 		pthread_mutex_lock(&fs->lock);
 		if (!fh->parked || fh->fetching) {
 			pthread_mutex_unlock(&fs->lock);
 			break;
 		}
-		if (fh->text.len == 0 && !fh->done) {
-			fh->fetching = true;
-			fh->changed = false;
-			cursor = fh->cursor;
-			pthread_mutex_unlock(&fs->lock);
-			sb_reset(&lines);
-			engine_exec_events(fs->eng, node_object(fh->ino), cursor, &lines, &next, &done);
-			pthread_mutex_lock(&fs->lock);
-			fh->fetching = false;
-			sb_add(&fh->text, lines.buf ? lines.buf : "", lines.len);
-			fh->cursor = next;
-			fh->done = done;
-		}
+		fh->fetching = true;
+		fh->changed = false;
+		pthread_mutex_unlock(&fs->lock);
+		sb_reset(&text);
+		engine_exec_events(fs->eng, node_object(fh->ino), 0, &text, &next, &done);
+		pthread_mutex_lock(&fs->lock);
+		fh->fetching = false;
+		fh->done = done;
 		req = fh->parked;
 		size = fh->parked_size;
-		if (req && fh->text.len > 0) {
-			size_t n = size < fh->text.len ? size : fh->text.len;
-
+		off = fh->parked_off;
+		if (req && (off < (off_t)text.len || done)) {
 			fh->parked = NULL;
-			fuse_reply_buf(req, fh->text.buf, n);
-			memmove(fh->text.buf, fh->text.buf + n, fh->text.len - n);
-			fh->text.len -= n;
-		} else if (req && fh->done) {
-			fh->parked = NULL;
-			fuse_reply_buf(req, NULL, 0);
-		} else if (req && fh->changed) {
+			pthread_mutex_unlock(&fs->lock);
+			if (off < (off_t)text.len)
+				fuse_reply_buf(req, text.buf + off,
+					       size < text.len - (size_t)off ? size
+									: text.len - (size_t)off);
+			else
+				fuse_reply_buf(req, NULL, 0);
+			break;
+		}
+		if (req && fh->changed) {
 			pthread_mutex_unlock(&fs->lock);
 			continue;
 		}
 		pthread_mutex_unlock(&fs->lock);
 		break;
 	}
-	sb_release(&lines);
+	sb_release(&text);
 }
 
 static bool watches_exec(const struct fh *fh, int64_t exec_id)

@@ -243,10 +243,13 @@ static int stat_exec(struct fs *fs, fuse_ino_t ino, struct stat *st, double *tim
 		*timeout = FINISHED_TIMEOUT;
 	switch (file) {
 	case EXEC_DIR:
+		/* An execution's folder is never removed, whatever happens in it. */
 		make_dir(st, 0755);
+		*timeout = FINISHED_TIMEOUT;
 		return 0;
 	case EXEC_LOG:
-		make_file(st, 0444, v.log_size);
+		make_file(st, 0444,
+			  v.log_size >= 0 ? v.log_size : engine_exec_log_size(fs->eng, v.id));
 		return 0;
 	case EXEC_RESUME:
 	case EXEC_KILL:
@@ -289,13 +292,18 @@ int tree_stat(struct fs *fs, fuse_ino_t ino, struct stat *st, double *timeout)
 	switch (node_kind_of(ino)) {
 	case NODE_ROOT:
 	case NODE_EXECS:
+		/* jobs/ and executions/ are always there. */
 		make_dir(st, 0755);
+		*timeout = FINISHED_TIMEOUT;
 		break;
 	case NODE_FOLDER:
-		if (node_file(ino) == FOLDER_ERROR)
+		if (node_file(ino) == FOLDER_ERROR) {
 			make_file(st, 0444, rendered_size(fs, ino));
-		else
+		} else {
 			make_dir(st, 0755);
+			if (node_object(ino) == FOLDER_ROOT)
+				*timeout = FINISHED_TIMEOUT;
+		}
 		break;
 	case NODE_JOB:
 		rc = stat_job(fs, ino, st);
