@@ -215,7 +215,10 @@ int engine_open(const struct engine_config *config, struct engine **out, struct 
 	eng->log_dir = config->log_dir ? xstrdup(config->log_dir)
 				       : xasprintf("%s/logs", config->store_dir);
 	eng->tmp_dir = xasprintf("%s/tmp", config->store_dir);
-	eng->work_dir = xstrdup(config->work_dir ? config->work_dir : home && *home ? home : "/");
+	if (config->work_dir)
+		eng->work_dir = xstrdup(config->work_dir);
+	else
+		eng->work_dir = xstrdup(home && *home ? home : "/");
 	eng->sync_full = config->sync_full;
 	eng->kill_grace_ms = config->kill_grace_ms ? config->kill_grace_ms : 5000;
 	eng->notify = config->notify;

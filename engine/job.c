@@ -274,7 +274,7 @@ static int ctx_fail(struct parse_ctx *ctx, const json_t *node, const char *fmt, 
 	return jf_fail_at(ctx->err, JF_INVALID, line, column, "job %d: %s", ctx->index, detail);
 }
 
-/* After normalization a known boolean key holds a boolean; anything else is a mistake. */
+/* After normalization a known boolean key contains a boolean, and anything else is a mistake. */
 static int check_bools(struct parse_ctx *ctx, const json_t *map, const char *const *keys,
 		       const char *where)
 {

@@ -96,7 +96,7 @@ static bool same_content(const json_t *a, size_t i, const json_t *b, size_t k)
 
 /*
  * Return the old position of new step i's content if the step moved there:
- * the content was at another position k, and position k no longer holds it
+ * the content was at another position k, and position k no longer contains it
  * (otherwise step i was edited into a copy of step k, which is allowed).
  */
 static bool moved_from(const json_t *old, const json_t *cur, size_t i, size_t *from)

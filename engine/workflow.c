@@ -8,7 +8,7 @@
  * decide outcomes as Rundeck's workflow engine does:
  *   - keepgoing true: the handler's result replaces the step's result;
  *   - keepgoing false: a handler that succeeds saves the step only with
- *     keepgoingOnSuccess; otherwise the failure stands and the workflow stops.
+ *     keepgoingOnSuccess; otherwise the failure remains and the workflow stops.
  */
 #include <string.h>
 

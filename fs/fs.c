@@ -54,7 +54,7 @@ int fs_mount(struct fs *fs, struct jf_error *err)
 	return 0;
 }
 
-/* Answer reads still parked, so that no reader hangs on a dead mount. */
+/* Reply to reads still parked, so that no reader hangs on a dead mount. */
 static void release_parked(struct fs *fs)
 {
 	pthread_mutex_lock(&fs->lock);

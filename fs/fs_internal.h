@@ -16,7 +16,7 @@
 #include "fs.h"
 #include "node.h"
 
-/* What an open file is for. */
+/* The purpose of an open file. */
 enum fh_kind {
 	FH_TEXT,    /* a text rendered at open: status, state, json, .error */
 	FH_LOG,     /* an execution's log, read from log storage */

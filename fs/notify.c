@@ -50,7 +50,7 @@ void fs_engine_notify(void *ctx, int64_t exec_id, unsigned what)
 }
 
 /*
- * Answer the parked read of a wait file if the events text now reaches
+ * Reply to the parked read of a wait file if the events text now reaches
  * past its offset, or has ended. The text only grows, so offsets stay
  * valid, and a reader that seeks back (bash's read does) reads it again.
  */

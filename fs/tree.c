@@ -1,6 +1,6 @@
 /*
  * tree.c - names, attributes, links and listings of the tree: what a node
- * is, computed from its inode number and the engine's answers.
+ * is, computed from its inode number and what the engine returns.
  */
 #include <errno.h>
 #include <stdlib.h>

@@ -135,7 +135,7 @@ static void parse_options(int argc, char **argv, struct options *o)
 	o->mountpoint = argv[optind];
 }
 
-/* A dead FUSE mount answers ENOTCONN; detach it so we can mount again. */
+/* A dead FUSE mount returns ENOTCONN: detach it so that jobfs can mount again. */
 static void clear_stale_mount(const char *path)
 {
 	struct stat st;
