@@ -166,6 +166,7 @@ struct execution {
 	size_t running;            /* steps running now (parallel runs several) */
 	struct step_run **runs;    /* one per top-level step, NULL when idle */
 	bool failed;
+	bool halted;               /* a flow-control step ended the workflow */
 	json_t *cp_base;           /* checkpoint parts fixed at the start (resume.c) */
 	json_t *cp_data;           /* the data context at the last checkpoint */
 	json_t *cp_failed;         /* steps that failed before the last checkpoint */

@@ -577,12 +577,11 @@ static void run_flow_control(struct step_run *run)
 	} else if (fail) {
 		exec_note(run->ex, "flow control: halt%s%s", custom ? " with status " : "",
 			  custom ? custom : "");
-		run->ex->failed = true;
-		run->ex->step = run->ex->job->n_steps;
+		run->ex->halted = true;
 		complete(run, false, 1, "FlowControlHalt", "halted by the flow-control step");
 	} else {
 		exec_note(run->ex, "flow control: halt with success");
-		run->ex->step = run->ex->job->n_steps;
+		run->ex->halted = true;
 		complete(run, true, 0, NULL, NULL);
 	}
 	sb_release(&status);

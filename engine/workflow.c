@@ -68,7 +68,8 @@ static void finish_workflow(struct execution *ex)
 
 static void wf_next(struct execution *ex)
 {
-	if (ex->stop || ex->step >= ex->job->n_steps || (ex->failed && !ex->job->keepgoing)) {
+	if (ex->stop || ex->halted || ex->step >= ex->job->n_steps ||
+	    (ex->failed && !ex->job->keepgoing)) {
 		finish_workflow(ex);
 		return;
 	}
