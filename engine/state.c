@@ -186,6 +186,18 @@ static json_t *step_json(const struct step_state *s, size_t index, const char *p
 	json_array_append_new(node_list,
 			      json_pack("{s:s, s:s}", "stepctx", ctx, "executionState",
 					step_status_name(s->status)));
+	if (s->handler_triggered) {
+		char *handler_ctx = xasprintf("%se", ctx);
+
+		json_array_append_new(node_list,
+				      json_pack("{s:s, s:s}", "stepctx", handler_ctx,
+						"executionState",
+						step_status_name(s->handler_status)));
+		json_object_set_new(obj, "handlerState",
+				    json_pack("{s:s, s:s}", "stepctx", handler_ctx, "executionState",
+					      step_status_name(s->handler_status)));
+		free(handler_ctx);
+	}
 	if (s->sub) {
 		json_object_set_new(obj, "hasSubworkflow", json_true());
 		json_object_set_new(obj, "workflow", workflow_json(s->sub, ctx, node_list));
@@ -275,6 +287,9 @@ static struct wf_state *parse_workflow(const json_t *obj)
 		if (json_is_integer(json_object_get(meta, "resultCode")))
 			s->result_code = (int)json_integer_value(json_object_get(meta, "resultCode"));
 		s->handler_triggered = json_object_get(meta, "handlerTriggered") != NULL;
+		step_status_parse(json_string_value(json_object_get(
+					  json_object_get(step, "handlerState"), "executionState")),
+				  &s->handler_status);
 		s->done_by = json_integer_value(json_object_get(meta, "resumedFromExecution"));
 		s->sub_execution = json_integer_value(json_object_get(step, "executionId"));
 		if (json_is_object(json_object_get(step, "workflow")))

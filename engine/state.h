@@ -36,6 +36,7 @@ struct step_state {
 	char *failure_reason;    /* NonZeroResultCode, JobFailed... */
 	int result_code;         /* -1 when none */
 	bool handler_triggered;
+	enum step_status handler_status; /* of its error handler, step context "Ne" */
 	int64_t done_by;         /* resumed: the execution that ran this step */
 	struct wf_state *sub;    /* job reference: the child's workflow */
 	int64_t sub_execution;   /* and its execution id */

@@ -125,6 +125,7 @@ static void handler_done(struct step_run *run, struct step_result *result)
 	ex->running--;
 	step_run_free(run);
 	vars_remove_group(&ex->vars, "result");
+	ex->state->steps[index].handler_status = result->ok ? SS_SUCCEEDED : SS_FAILED;
 	if (ex->stop) {
 		settle_step(ex, index, false);
 		return;
@@ -166,6 +167,7 @@ void wf_step_done(struct step_run *run, struct step_result *result)
 		struct step_state *s = &ex->state->steps[index];
 
 		s->handler_triggered = true;
+		s->handler_status = SS_RUNNING;
 		step_state_set(ex->state, index, SS_RUNNING_HANDLER, now_ms());
 		exec_event(ex, "step %zu RUNNING_HANDLER", index + 1);
 		exec_state_changed(ex);

@@ -51,6 +51,7 @@ static struct wf_state *sample_state(void)
 	failed->failure_reason = xstrdup("NonZeroResultCode");
 	failed->result_code = 3;
 	failed->handler_triggered = true;
+	failed->handler_status = SS_SUCCEEDED;
 	wf_state_finish(wf, SS_FAILED, T0 + 9000);
 	return wf;
 }
@@ -165,16 +166,28 @@ START_TEST(render_not_started_step)
 }
 END_TEST
 
+START_TEST(render_handler_state)
+{
+	json_t *json = sample_render();
+	const json_t *handler = json_object_get(step_at(json, 1), "handlerState");
+
+	ck_assert_str_eq(text_at(handler, "stepctx"), "2e");
+	ck_assert_str_eq(text_at(handler, "executionState"), "SUCCEEDED");
+	ck_assert_ptr_null(json_object_get(step_at(json, 0), "handlerState"));
+	json_decref(json);
+}
+END_TEST
+
 START_TEST(render_node_list)
 {
 	json_t *json = sample_render();
 	const json_t *list = json_object_get(json_object_get(json, "nodes"), "localhost");
-	static const char *const states[] = { "SUCCEEDED", "FAILED", "NOT_STARTED" };
-	static const char *const contexts[] = { "1", "2", "3" };
+	static const char *const states[] = { "SUCCEEDED", "FAILED", "SUCCEEDED", "NOT_STARTED" };
+	static const char *const contexts[] = { "1", "2", "2e", "3" };
 
 	ck_assert_uint_eq(json_object_size(json_object_get(json, "nodes")), 1);
-	ck_assert_uint_eq(json_array_size(list), 3);
-	for (size_t i = 0; i < 3; i++) {
+	ck_assert_uint_eq(json_array_size(list), 4);
+	for (size_t i = 0; i < 4; i++) {
 		const json_t *entry = json_array_get(list, i);
 
 		ck_assert_str_eq(text_at(entry, "stepctx"), contexts[i]);
@@ -283,10 +296,11 @@ START_TEST(render_jobref_subworkflow)
 	ck_assert_int_eq(json_integer_value(json_object_get(workflow, "stepCount")), 2);
 	ck_assert_str_eq(text_at(inner, "id"), "2");
 	ck_assert_str_eq(text_at(inner, "stepctx"), "2/2");
-	ck_assert_uint_eq(json_array_size(nodes), 5);
-	ck_assert_str_eq(text_at(json_array_get(nodes, 2), "stepctx"), "2/1");
-	ck_assert_str_eq(text_at(json_array_get(nodes, 3), "stepctx"), "2/2");
-	ck_assert_str_eq(text_at(json_array_get(nodes, 4), "stepctx"), "3");
+	ck_assert_uint_eq(json_array_size(nodes), 6);
+	ck_assert_str_eq(text_at(json_array_get(nodes, 2), "stepctx"), "2e");
+	ck_assert_str_eq(text_at(json_array_get(nodes, 3), "stepctx"), "2/1");
+	ck_assert_str_eq(text_at(json_array_get(nodes, 4), "stepctx"), "2/2");
+	ck_assert_str_eq(text_at(json_array_get(nodes, 5), "stepctx"), "3");
 	ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(step_at(json, 0), "meta"),
 							    "resumedFromExecution")),
 			 40);
@@ -438,6 +452,7 @@ static Suite *state_suite(void)
 	tcase_add_test(render, render_failed_step_meta);
 	tcase_add_test(render, render_not_started_step);
 	tcase_add_test(render, render_node_list);
+	tcase_add_test(render, render_handler_state);
 	tcase_add_test(render, render_times_are_utc_seconds);
 	tcase_add_test(render, render_running_has_null_end);
 	tcase_add_test(render, render_jobref_subworkflow);
