@@ -63,6 +63,7 @@ struct execution *exec_new(struct engine *eng, struct job *job, json_t *options)
 	for (size_t i = 0; i < job->n_steps; i++)
 		node_steps[i] = job->steps[i].node_step;
 	ex->state = wf_state_new(job->n_steps, node_steps);
+	ex->state->node_first = job->strategy == STRATEGY_NODE_FIRST;
 	free(node_steps);
 	ex->runs = xcalloc(job->n_steps ? job->n_steps : 1, sizeof(*ex->runs));
 	collect_secrets(ex);

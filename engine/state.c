@@ -169,8 +169,29 @@ static json_t *node_state_json(const struct step_state *s)
 
 static json_t *workflow_json(const struct wf_state *wf, const char *prefix, json_t *node_list);
 
+/*
+ * Under node-first, each node runs its section of node steps as a
+ * parameterised context: the step shows once more per node.
+ */
+static json_t *parameter_states(const struct step_state *s, const char *id, const char *ctx)
+{
+	char *param_ctx = xasprintf("%s@node=%s", ctx, VARS_LOCAL_NODE);
+	char *key = xasprintf("node=%s", VARS_LOCAL_NODE);
+	json_t *entry = node_state_json(s);
+	json_t *states = json_object();
+
+	json_object_set_new(entry, "id", json_string(id));
+	json_object_set_new(entry, "stepctx", json_string(param_ctx));
+	json_object_set_new(entry, "nodeStep", json_true());
+	json_object_set_new(entry, "parameters", json_pack("{s:s}", "node", VARS_LOCAL_NODE));
+	json_object_set_new(states, key, entry);
+	free(param_ctx);
+	free(key);
+	return states;
+}
+
 static json_t *step_json(const struct step_state *s, size_t index, const char *prefix,
-			 json_t *node_list)
+			 json_t *node_list, bool node_first)
 {
 	json_t *obj = json_object();
 	char id[24], *ctx;
@@ -183,6 +204,8 @@ static json_t *step_json(const struct step_state *s, size_t index, const char *p
 	json_object_set_new(obj, "nodeStep", json_boolean(s->node_step));
 	json_object_update(obj, node_state);
 	json_object_set_new(obj, "nodeStates", json_pack("{s:o}", VARS_LOCAL_NODE, node_state));
+	if (node_first && s->node_step)
+		json_object_set_new(obj, "parameterStates", parameter_states(s, id, ctx));
 	json_array_append_new(node_list,
 			      json_pack("{s:s, s:s}", "stepctx", ctx, "executionState",
 					step_status_name(s->status)));
@@ -222,7 +245,8 @@ static json_t *workflow_json(const struct wf_state *wf, const char *prefix, json
 	json_object_set_new(obj, "updateTime", time_json(wf->update));
 	json_object_set_new(obj, "endTime", time_json(wf->end));
 	for (size_t i = 0; i < wf->n_steps; i++)
-		json_array_append_new(steps, step_json(&wf->steps[i], i, prefix, node_list));
+		json_array_append_new(steps, step_json(&wf->steps[i], i, prefix, node_list,
+						       wf->node_first));
 	json_object_set_new(obj, "steps", steps);
 	return obj;
 }
@@ -234,6 +258,8 @@ json_t *wf_state_render(const struct wf_state *wf, int64_t id)
 	json_t *body = workflow_json(wf, NULL, node_list);
 
 	json_object_set_new(obj, "executionId", json_integer(id));
+	if (wf->node_first)
+		json_object_set_new(obj, "strategy", json_string("node-first"));
 	json_object_set_new(obj, "serverNode", json_string(VARS_LOCAL_NODE));
 	json_object_update(obj, body);
 	json_decref(body);
@@ -264,6 +290,7 @@ static struct wf_state *parse_workflow(const json_t *obj)
 	if (!json_is_array(steps))
 		return NULL;
 	wf = wf_state_new(json_array_size(steps), NULL);
+	wf->node_first = json_is_string(json_object_get(obj, "strategy"));
 	step_status_parse(json_string_value(json_object_get(obj, "executionState")), &wf->status);
 	wf->completed = json_is_true(json_object_get(obj, "completed"));
 	wf->start = parse_time(json_object_get(obj, "startTime"));

@@ -44,6 +44,7 @@ struct step_state {
 
 struct wf_state {
 	int refs;                /* shared by a parent's job reference step */
+	bool node_first;         /* node steps also show per node, as "N@node=NAME" */
 	enum step_status status; /* WAITING, RUNNING, SUCCEEDED, FAILED or ABORTED */
 	bool completed;
 	int64_t start;

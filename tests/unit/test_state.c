@@ -178,6 +178,26 @@ START_TEST(render_handler_state)
 }
 END_TEST
 
+START_TEST(render_node_first_parameters)
+{
+	struct wf_state *wf = sample_state();
+	json_t *json, *entry;
+
+	wf->node_first = true;
+	json = wf_state_render(wf, 42);
+	entry = json_object_get(json_object_get(step_at(json, 0), "parameterStates"),
+				"node=localhost");
+	ck_assert_str_eq(text_at(json, "strategy"), "node-first");
+	ck_assert_str_eq(text_at(entry, "stepctx"), "1@node=localhost");
+	ck_assert_str_eq(text_at(entry, "executionState"), "SUCCEEDED");
+	ck_assert_str_eq(text_at(json_object_get(entry, "parameters"), "node"), "localhost");
+	/* Step 2 is a workflow step: it runs once, not per node. */
+	ck_assert_ptr_null(json_object_get(step_at(json, 1), "parameterStates"));
+	json_decref(json);
+	wf_state_free(wf);
+}
+END_TEST
+
 START_TEST(render_node_list)
 {
 	json_t *json = sample_render();
@@ -453,6 +473,7 @@ static Suite *state_suite(void)
 	tcase_add_test(render, render_not_started_step);
 	tcase_add_test(render, render_node_list);
 	tcase_add_test(render, render_handler_state);
+	tcase_add_test(render, render_node_first_parameters);
 	tcase_add_test(render, render_times_are_utc_seconds);
 	tcase_add_test(render, render_running_has_null_end);
 	tcase_add_test(render, render_jobref_subworkflow);
