@@ -226,6 +226,7 @@ int engine_open(const struct engine_config *config, struct engine **out, struct 
 	eng->user = default_user();
 	eng->next_folder_id = FOLDER_ROOT;
 	eng->actions_tail = &eng->actions;
+	eng->leftovers_fd = -1;
 	proc_boot_id(eng->boot_id, sizeof(eng->boot_id));
 	catalog_folder_for(eng, "");
 	if (prepare_dirs(eng, err)) {
@@ -304,6 +305,9 @@ void engine_close(struct engine *eng)
 	}
 	free(eng->program_names);
 	free(eng->program_paths);
+	free(eng->slots_used);
+	if (eng->leftovers_fd >= 0)
+		close(eng->leftovers_fd);
 	store_close(eng->store);
 	free(eng->store_dir);
 	free(eng->log_dir);

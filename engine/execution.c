@@ -48,7 +48,6 @@ struct execution *exec_new(struct engine *eng, struct job *job, json_t *options)
 
 	ex->eng = eng;
 	ex->job = job;
-	ex->leftovers_fd = -1;
 	job_ref(job);
 	ex->options = options ? options : json_object();
 	ex->rec.job_uuid = xstrdup(job->uuid);
@@ -118,8 +117,6 @@ void exec_free(struct execution *ex)
 		return;
 	if (ex->log)
 		exec_log_close(ex->log, false);
-	if (ex->leftovers_fd >= 0)
-		close(ex->leftovers_fd);
 	record_release(&ex->rec);
 	job_unref(ex->job);
 	json_decref(ex->options);
@@ -577,7 +574,6 @@ void exec_finish(struct execution *ex, enum exec_status status)
 		ex->rec.resumable = true;
 	if (ex->cp_base)
 		store_checkpoint_clear(ex->eng->store, ex->rec.id, NULL);
-	leftovers_clear(ex);
 	if (retry)
 		schedule_retry(ex, resume_on_retry(ex) && ex->rec.resumable);
 	if (status != ST_SCHEDULED) {

@@ -115,6 +115,9 @@ struct engine {
 	bool thread_started;
 	bool stopping;
 	struct action *actions;   /* queued for the loop thread */
+	int leftovers_fd;         /* STORE/run/processes, -1 until first used */
+	bool *slots_used;         /* its records in use (loop thread only) */
+	size_t n_slots;
 	char **program_names;     /* PATH lookups of direct commands (loop thread only) */
 	char **program_paths;
 	size_t n_programs;
@@ -133,6 +136,7 @@ struct step_run {
 	char ctx[32];          /* step context: "2", or "2e" for a handler */
 	char *meta;            /* rdlog metadata for its lines */
 	struct proc *proc;
+	size_t leftover_slot;  /* its record in STORE/run/processes while proc runs */
 	char *script_path;
 	struct execution *child;
 	step_done_fn done;
@@ -187,7 +191,6 @@ struct execution {
 	struct step_run *parent_run;
 	int depth;                 /* nesting of job references */
 
-	int leftovers_fd;          /* STORE/run/ID, -1 until a step starts */
 	struct strbuf events;      /* one line per state change */
 	size_t n_events;
 	size_t *event_offsets;     /* where each line starts in events */
@@ -275,10 +278,11 @@ int resume_prepare_retry(struct execution *next, struct execution *failed,
 			 struct jf_error *err);
 
 /* leftovers.c */
-void leftovers_note(struct execution *ex, size_t slot, pid_t pgid);
-void leftovers_clear(struct execution *ex);
-/* End the process groups a previous daemon recorded for id; returns how many. */
-int leftovers_end(struct engine *eng, int64_t id);
+/* Record a step's process group; returns the record's slot. */
+size_t leftovers_note(struct execution *ex, pid_t pgid);
+void leftovers_clear(struct engine *eng, size_t slot);
+/* End the process groups a previous daemon recorded, then forget them. */
+void leftovers_end_all(struct engine *eng);
 
 /* recovery.c */
 void recovery_run(struct engine *eng);

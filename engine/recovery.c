@@ -81,7 +81,6 @@ static void mark_incomplete(struct engine *eng, struct exec_record *rec)
 	struct catalog_job *cj = catalog_find_uuid(eng, rec->job_uuid);
 	json_t *checkpoint = resume_compose_from_store(eng, rec);
 
-	leftovers_end(eng, rec->id);
 	rec->status = ST_INCOMPLETE;
 	rec->ended = now_ms();
 	rec->pgid = 0;
@@ -141,6 +140,7 @@ void recovery_run(struct engine *eng)
 	int64_t *ids = NULL;
 	size_t n = 0;
 
+	leftovers_end_all(eng);
 	store_exec_unfinished(eng->store, &ids, &n, NULL);
 	for (size_t i = 0; i < n; i++) {
 		struct exec_record rec;

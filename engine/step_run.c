@@ -220,7 +220,7 @@ static void on_proc_exit(void *ctx, int exit_code, int signal)
 		vars_setf(&ex->vars, name, "%d", exit_code);
 	}
 	run->proc = NULL;
-	/* The stored group id is left as is: a recovery checks its start time. */
+	leftovers_clear(ex->eng, run->leftover_slot);
 	ex->rec.pgid = 0;
 	if (signal)
 		snprintf(message, sizeof(message), "Killed by signal %d", signal);
@@ -376,7 +376,7 @@ static void spawn_shell(struct step_run *run, const char *line)
 	}
 	/* Recorded so that a daemon started after a crash can end this group. */
 	ex->rec.pgid = proc_pid(run->proc);
-	leftovers_note(ex, run->index, proc_pid(run->proc));
+	run->leftover_slot = leftovers_note(ex, proc_pid(run->proc));
 }
 
 /* Write an inline script to a private file; returns its path or NULL. */
