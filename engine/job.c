@@ -5,6 +5,8 @@
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include "job.h"
 
+#include "argstring.h"
+
 #include <pcre2.h>
 #include <stdlib.h>
 #include <string.h>
@@ -514,6 +516,19 @@ static bool value_allowed(const struct option_def *def, const char *value)
 	return false;
 }
 
+static int reject_default(struct parse_ctx *ctx, const json_t *opt, const struct option_def *def)
+{
+	struct strbuf allowed = STRBUF_INIT;
+	int rc;
+
+	for (size_t i = 0; i < def->n_values; i++)
+		sb_addf(&allowed, "%s%s", i ? ", " : "", def->values[i]);
+	rc = ctx_fail(ctx, opt, "option '%s': the default '%s' is not one of its allowed values %s",
+		      def->name, def->default_value, sb_str(&allowed));
+	sb_release(&allowed);
+	return rc;
+}
+
 static int parse_option(struct parse_ctx *ctx, json_t *opt, struct option_def *def, size_t index)
 {
 	json_t *values;
@@ -560,9 +575,7 @@ static int parse_option(struct parse_ctx *ctx, json_t *opt, struct option_def *d
 				def->name);
 	if (def->enforced && def->default_value && def->n_values && !def->multivalued &&
 	    !value_allowed(def, def->default_value))
-		return ctx_fail(ctx, opt,
-				"option '%s': the default '%s' is not one of its allowed values",
-				def->name, def->default_value);
+		return reject_default(ctx, opt, def);
 	return 0;
 }
 
@@ -612,8 +625,14 @@ static int parse_sequence(struct parse_ctx *ctx, struct job *job)
 	if (!json_is_object(seq))
 		return ctx_fail(ctx, job->def, "no 'sequence': a job needs a workflow, such as "
 					       "sequence: {commands: [{exec: 'echo hi'}]}");
-	if (!json_is_array(commands) || json_array_size(commands) == 0)
+	if (!commands)
 		return ctx_fail(ctx, seq, "the sequence has no 'commands': list at least one step");
+	if (!json_is_array(commands))
+		return ctx_fail(ctx, seq, "the sequence's 'commands' must be a list of steps, such "
+					  "as [{exec: 'echo hi'}]");
+	if (json_array_size(commands) == 0)
+		return ctx_fail(ctx, seq, "the sequence's 'commands' list is empty: list at least "
+					  "one step");
 	if (check_bools(ctx, seq, (const char *const[]){ "keepgoing", NULL }, "the sequence"))
 		return ctx->err->code;
 	job->keepgoing = get_bool(seq, "keepgoing", false);
@@ -646,6 +665,25 @@ static int parse_retry(struct parse_ctx *ctx, struct job *job)
 		return 0;
 	}
 	return get_scalar_text(ctx, job->def, "retry", &job->retry, "job");
+}
+
+/* A literal duration or count is checked now; one that uses ${...} when it runs. */
+static int check_literals(struct parse_ctx *ctx, struct job *job)
+{
+	int64_t n;
+
+	if (job->timeout && !strstr(job->timeout, "${") && !duration_parse(job->timeout, &n))
+		return ctx_fail(ctx, job->def, "the timeout '%s' is not a duration such as 30s, 10m "
+					       "or 1h 30m",
+				job->timeout);
+	if (job->retry_delay && !strstr(job->retry_delay, "${") &&
+	    !duration_parse(job->retry_delay, &n))
+		return ctx_fail(ctx, job->def, "the retry delay '%s' is not a duration such as 30s",
+				job->retry_delay);
+	if (job->retry && !strstr(job->retry, "${") && (!parse_int64(job->retry, &n) || n < 0))
+		return ctx_fail(ctx, job->def, "the retry count '%s' is not a whole number such as 2",
+				job->retry);
+	return 0;
 }
 
 static void parse_lifecycle(struct job *job)
@@ -716,7 +754,8 @@ struct job *job_parse(json_t *map, int index, const struct srcmap *map_src, stru
 		goto fail;
 	job->execution_enabled = get_bool(map, "executionEnabled", true);
 	if (check_name(&ctx, job) || parse_options(&ctx, job) || parse_sequence(&ctx, job) ||
-	    parse_retry(&ctx, job) || get_scalar_text(&ctx, map, "timeout", &job->timeout, "job"))
+	    parse_retry(&ctx, job) || get_scalar_text(&ctx, map, "timeout", &job->timeout, "job") ||
+	    check_literals(&ctx, job))
 		goto fail;
 	parse_lifecycle(job);
 	return job;

@@ -10,7 +10,20 @@
 #include "util.h"
 
 static bool use_syslog;
+static FILE *log_file;
 static int level_max = LOG_INFO;
+
+void logging_to_file(const char *path, int max_level)
+{
+	FILE *f = fopen(path, "ae");
+
+	level_max = max_level;
+	use_syslog = false;
+	if (!f)
+		return;
+	setvbuf(f, NULL, _IOLBF, 0);
+	log_file = f;
+}
 
 void logging_init(bool to_syslog, int max_level)
 {
@@ -52,5 +65,6 @@ void log_msg(int level, const char *fmt, ...)
 		return;
 	}
 	format_utc(now_ms(), when);
-	fprintf(stderr, "%s jobfs[%d] %s: %s\n", when, (int)getpid(), level_word(level), text);
+	fprintf(log_file ? log_file : stderr, "%s jobfs[%d] %s: %s\n", when, (int)getpid(),
+		level_word(level), text);
 }

@@ -1,6 +1,6 @@
 /*
  * logging.h - the daemon's own log: stderr in the foreground, syslog in
- * the background. Messages are lowercase, name the ids involved, and never
+ * the background (or a file where no syslog daemon listens). Messages are lowercase, name the ids involved, and never
  * carry a secret.
  */
 #ifndef JOBFS_LOGGING_H
@@ -11,6 +11,8 @@
 
 /* Choose the destination; messages above max_level (LOG_DEBUG...) are dropped. */
 void logging_init(bool to_syslog, int max_level);
+/* Append to a file instead, for a machine where nothing reads syslog. */
+void logging_to_file(const char *path, int max_level);
 void log_msg(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #define log_error(...) log_msg(LOG_ERR, __VA_ARGS__)

@@ -59,6 +59,10 @@ int request_parse(const char *text, size_t len, json_t **out, struct jf_error *e
 	}
 	if (memchr(text, '\0', len))
 		return jf_fail(err, JF_INVALID, "the request contains a NUL byte");
+	if (*text == '[')
+		return jf_fail(err, JF_INVALID,
+			       "a request is 1, -NAME VALUE pairs, or a JSON object such as "
+			       "{\"env\": \"prod\"}, not a JSON list");
 	if (*text == '{') {
 		json_error_t jerr;
 		json_t *obj = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
@@ -209,6 +213,11 @@ static int resolve_one(const struct option_def *def, const json_t *given, json_t
 		}
 	} else if (given) {
 		sb_adds(&text, json_string_value(given));
+		if (text.len == 0 && (def->required || (def->enforced && def->n_values))) {
+			sb_release(&text);
+			return jf_fail(err, JF_INVALID, "option '%s' has no value: write -%s VALUE",
+				       def->name, def->name);
+		}
 		if (def->multivalued) {
 			json_t *parts = split_values(def, sb_str(&text));
 			struct strbuf joined = STRBUF_INIT;

@@ -24,8 +24,9 @@ struct out_stream {
 struct proc {
 	uv_loop_t *loop;
 	pid_t pid;
-	int pidfd;
-	uv_poll_t exit_poll;
+	int pidfd;             /* -1 where the kernel (or valgrind) has no pidfd_open */
+	uv_poll_t exit_poll;   /* readable when the child exits, with a pidfd */
+	uv_timer_t exit_timer; /* polls waitid() every 10 ms, without a pidfd */
 	uv_timer_t kill_timer;
 	struct out_stream out[2];
 	struct proc_callbacks cb;
@@ -33,6 +34,7 @@ struct proc {
 	int exit_code;
 	int signal;
 	bool exited;        /* the child exited; it may still be a zombie */
+	bool pidfd_poll;    /* exit_poll is in use, else exit_timer */
 	bool reaped;
 	bool terminating;   /* SIGTERM was sent, SIGKILL follows */
 	bool reported;
@@ -118,7 +120,8 @@ static void reap(struct proc *p)
 	while (waitid(P_PID, (id_t)p->pid, &info, WEXITED) < 0 && errno == EINTR)
 		;
 	p->reaped = true;
-	close(p->pidfd);
+	if (p->pidfd >= 0)
+		close(p->pidfd);
 	p->pidfd = -1;
 }
 
@@ -142,7 +145,10 @@ static void maybe_finish(struct proc *p)
 	if (p->cb.on_batch)
 		p->cb.on_batch(p->ctx);
 	p->cb.on_exit(p->ctx, p->exit_code, p->signal);
-	close_handle(p, (uv_handle_t *)&p->exit_poll);
+	if (p->pidfd_poll)
+		close_handle(p, (uv_handle_t *)&p->exit_poll);
+	else
+		close_handle(p, (uv_handle_t *)&p->exit_timer);
 	close_handle(p, (uv_handle_t *)&p->kill_timer);
 }
 
@@ -195,17 +201,18 @@ static void drain(struct out_stream *s)
 	close_stream(s);
 }
 
-static void on_exit_ready(uv_poll_t *poll, int status, int events)
+static void check_exit(struct proc *p)
 {
-	struct proc *p = poll->data;
 	siginfo_t info;
 
-	(void)status;
-	(void)events;
 	memset(&info, 0, sizeof(info));
-	if (waitid(P_PID, (id_t)p->pid, &info, WEXITED | WNOHANG | WNOWAIT) < 0 || info.si_pid == 0)
+	if (p->exited || waitid(P_PID, (id_t)p->pid, &info, WEXITED | WNOHANG | WNOWAIT) < 0 ||
+	    info.si_pid == 0)
 		return;
-	uv_poll_stop(poll);
+	if (p->pidfd_poll)
+		uv_poll_stop(&p->exit_poll);
+	else
+		uv_timer_stop(&p->exit_timer);
 	p->exited = true;
 	if (info.si_code == CLD_EXITED) {
 		p->exit_code = info.si_status;
@@ -224,6 +231,18 @@ static void on_exit_ready(uv_poll_t *poll, int status, int events)
 	drain(&p->out[1]);
 	reap(p);
 	maybe_finish(p);
+}
+
+static void on_exit_ready(uv_poll_t *poll, int status, int events)
+{
+	(void)status;
+	(void)events;
+	check_exit(poll->data);
+}
+
+static void on_exit_timer(uv_timer_t *timer)
+{
+	check_exit(timer->data);
 }
 
 static void on_kill_timer(uv_timer_t *timer)
@@ -317,7 +336,7 @@ int proc_start(uv_loop_t *loop, const struct proc_spec *spec, const struct proc_
 	close(err_pipe[1]);
 	if (rc == 0) {
 		p->pidfd = (int)syscall(SYS_pidfd_open, p->pid, 0);
-		if (p->pidfd < 0)
+		if (p->pidfd < 0 && errno != ENOSYS)
 			rc = errno;
 	}
 	if (rc != 0) {
@@ -330,14 +349,23 @@ int proc_start(uv_loop_t *loop, const struct proc_spec *spec, const struct proc_
 		free(p);
 		return jf_fail(err, JF_IO, "unable to start '%s': %s", spec->path, strerror(rc));
 	}
-	uv_poll_init(loop, &p->exit_poll, p->pidfd);
-	p->exit_poll.data = p;
+	p->pidfd_poll = p->pidfd >= 0;
+	if (p->pidfd_poll) {
+		uv_poll_init(loop, &p->exit_poll, p->pidfd);
+		p->exit_poll.data = p;
+	} else {
+		uv_timer_init(loop, &p->exit_timer);
+		p->exit_timer.data = p;
+	}
 	uv_timer_init(loop, &p->kill_timer);
 	p->kill_timer.data = p;
 	p->open_handles = 2;
 	open_stream(p, 0, out_pipe[0]);
 	open_stream(p, 1, err_pipe[0]);
-	uv_poll_start(&p->exit_poll, UV_READABLE, on_exit_ready);
+	if (p->pidfd_poll)
+		uv_poll_start(&p->exit_poll, UV_READABLE, on_exit_ready);
+	else
+		uv_timer_start(&p->exit_timer, on_exit_timer, 10, 10);
 	*out = p;
 	return 0;
 }

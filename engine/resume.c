@@ -554,6 +554,11 @@ int resume_check(struct engine *eng, const struct exec_record *rec, json_t **sta
 	int rc;
 
 	*state = NULL;
+	/* A job that can never resume says so, even while its execution runs. */
+	if (rec->status == ST_RUNNING || rec->status == ST_SCHEDULED) {
+		if (check_job(eng, rec, cj, err))
+			return err->code;
+	}
 	if (check_status(rec, err) || check_job(eng, rec, cj, err))
 		return err->code;
 	if (resume_load(eng, rec->id, state, err))

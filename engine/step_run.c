@@ -353,12 +353,13 @@ static char **direct_argv(struct engine *eng, const char *line, char **program)
 	return argv;
 }
 
-static void spawn_shell(struct step_run *run, const char *line)
+/* Run line with /bin/sh -c, or directly when allow_direct and it is plain words. */
+static void spawn_shell(struct step_run *run, const char *line, bool allow_direct)
 {
 	struct execution *ex = run->ex;
 	struct jf_error err = JF_ERROR_INIT;
 	char *program = NULL;
-	char **direct = direct_argv(ex->eng, line, &program);
+	char **direct = allow_direct ? direct_argv(ex->eng, line, &program) : NULL;
 	char *shell_argv[] = { (char *)"/bin/sh", (char *)"-c", (char *)line, NULL };
 	char **env = build_env(&ex->vars);
 	struct proc_spec spec = { direct ? program : "/bin/sh", direct ? direct : shell_argv, env,
@@ -417,7 +418,8 @@ static void run_script(struct step_run *run, const char *path)
 	} else {
 		sb_adds(&line, sb_str(&inner));
 	}
-	spawn_shell(run, sb_str(&line));
+	/* A script without "#!" needs the shell, which runs it itself. */
+	spawn_shell(run, sb_str(&line), false);
 out:
 	sb_release(&line);
 	sb_release(&inner);
@@ -547,7 +549,7 @@ static void start_exec(struct step_run *run, const char *command)
 	if (vars_expand_command(&run->ex->vars, command, &line, &err))
 		complete(run, false, -1, "ConfigurationFailure", err.message);
 	else
-		spawn_shell(run, sb_str(&line));
+		spawn_shell(run, sb_str(&line), true);
 	sb_release(&line);
 }
 

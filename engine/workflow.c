@@ -161,8 +161,12 @@ void wf_step_done(struct step_run *run, struct step_result *result)
 	ex->runs[index] = NULL;
 	ex->running--;
 	step_run_free(run);
-	if (!result->ok)
+	if (!result->ok) {
 		record_failure(ex, index, result);
+		if (!step->handler && !ex->stop)
+			exec_note(ex, "step %zu failed: %s", index + 1,
+				  result->message ? result->message : "no message");
+	}
 	if (!result->ok && step->handler && !ex->stop) {
 		struct step_state *s = &ex->state->steps[index];
 

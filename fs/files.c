@@ -453,7 +453,9 @@ static int control_write(struct fs *fs, fuse_ino_t ino, const char *buf, size_t 
 		action = "kill";
 		if (!str_is_blank(buf, size) && !(size >= 1 && buf[0] == '1' &&
 						  str_is_blank(buf + 1, size - 1)))
-			rc = jf_fail(&err, JF_INVALID, "write 1 (or an empty line) to kill");
+			rc = jf_fail(&err, JF_INVALID, "'%.*s' is not a kill request: write 1 (or an "
+							"empty line) to kill",
+				     (int)(size > 64 ? 64 : size), buf);
 		else
 			rc = engine_kill(fs->eng, obj, &err);
 		break;
@@ -655,6 +657,11 @@ static void op_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
 
 	if (rc) {
 		fuse_reply_err(req, rc);
+		return;
+	}
+	/* A group folder lives as long as it has jobs: it is never empty. */
+	if (node_kind_of(ino) == NODE_FOLDER) {
+		fuse_reply_err(req, ENOTEMPTY);
 		return;
 	}
 	if (node_kind_of(ino) != NODE_JOB || node_file(ino) != JOB_DIR) {

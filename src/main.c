@@ -48,12 +48,14 @@ static const char usage_text[] =
 	"\n"
 	"  --store DIR       where jobs and executions are kept (default\n"
 	"                    $XDG_DATA_HOME/jobfs, or ~/.local/share/jobfs)\n"
-	"  --log-store DIR   log storage: ID.rdlog, ID.state.json, ID.resume.json\n"
-	"                    (default STORE/logs); cluster members may share it\n"
+	"  --log-store DIR   log storage: ID.log, ID.rdlog, ID.state.json and\n"
+	"                    ID.resume.json (default STORE/logs); cluster members\n"
+	"                    may share it\n"
 	"  --sync-full       fsync every checkpoint, so that it survives power loss,\n"
 	"                    not only a crash of jobfs (slower)\n"
 	"  -o OPTIONS        extra FUSE mount options, such as allow_other\n"
-	"  -f, --foreground  stay in the foreground and log to stderr\n"
+	"  -f, --foreground  stay in the foreground and log to stderr (otherwise to\n"
+	"                    syslog, or to STORE/jobfs.log where no syslog runs)\n"
 	"  -v, --verbose     log debug messages too\n"
 	"  -d, --debug       print every FUSE request (implies -f)\n"
 	"  -h, --help        print this help and exit\n"
@@ -95,7 +97,8 @@ static void parse_options(int argc, char **argv, struct options *o)
 	};
 	int c;
 
-	while ((c = getopt_long(argc, argv, "fvdhVo:", longs, NULL)) != -1) {
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":fvdhVo:", longs, NULL)) != -1) {
 		switch (c) {
 		case OPT_STORE:
 			o->store = optarg;
@@ -124,8 +127,11 @@ static void parse_options(int argc, char **argv, struct options *o)
 		case 'V':
 			printf("jobfs %s\n", JOBFS_VERSION);
 			exit(0);
+		case ':':
+			die_usage("option '%s' needs a value", argv[optind - 1]);
+			break;
 		default:
-			die_usage("%s", "invalid option");
+			die_usage("unknown option '%s'", argv[optind - 1]);
 		}
 	}
 	if (optind == argc)
@@ -373,7 +379,14 @@ int main(int argc, char **argv)
 	}
 	if (!o.foreground) {
 		ready_fd = go_background();
-		logging_init(true, o.verbose ? LOG_DEBUG : LOG_INFO);
+		if (access("/dev/log", W_OK) == 0) {
+			logging_init(true, o.verbose ? LOG_DEBUG : LOG_INFO);
+		} else {
+			char *path = xasprintf("%s/jobfs.log", store);
+
+			logging_to_file(path, o.verbose ? LOG_DEBUG : LOG_INFO);
+			free(path);
+		}
 	}
 	rc = start(&o, ready_fd, store, mountpoint);
 	free(store);

@@ -154,6 +154,7 @@ static const char outcome_jobs[] =
 	"- name: secret\n  group: t\n"
 	"  options: [{name: pw, secure: true, valueExposed: true}]\n"
 	"  sequence: {commands: [{exec: 'echo pw=${option.pw}'}]}\n"
+	"- name: no-shebang\n  group: t\n  sequence: {commands: [{script: 'echo plain script'}]}\n"
 	"- name: quoting\n  group: t\n  options: [{name: msg}]\n"
 	"  sequence: {commands: [{exec: 'printf [%s] ${option.msg}'}]}\n";
 
@@ -180,6 +181,8 @@ static const struct outcome_case outcome_cases[] = {
 	{ "timeout", "", ST_TIMEDOUT, "timed out after 1s", "" },
 	{ "parallel", "", ST_SUCCEEDED, "p3", "" },
 	{ "secret", "-pw hunter2", ST_SUCCEEDED, "pw=[SECURE]", "hunter2" },
+	{ "no-shebang", "", ST_SUCCEEDED, "plain script", "" },
+	{ "exit3", "", ST_FAILED, "step 1 failed: Result code was 3", "" },
 	{ "quoting", "-msg 'a; echo injected'", ST_SUCCEEDED, "[a; echo injected]", "\ninjected" },
 };
 
