@@ -213,7 +213,7 @@ static int resolve_one(const struct option_def *def, const json_t *given, json_t
 		}
 	} else if (given) {
 		sb_adds(&text, json_string_value(given));
-		if (text.len == 0 && (def->required || (def->enforced && def->n_values))) {
+		if (text.len == 0 && !def->required && def->enforced && def->n_values) {
 			sb_release(&text);
 			return jf_fail(err, JF_INVALID, "option '%s' has no value: write -%s VALUE",
 				       def->name, def->name);

@@ -206,7 +206,9 @@ start_run run/fails
 failed=$RUN_ID
 expect_status "$failed" failed
 expect_stored_status "$failed" failed
-expect_text "the failed execution's log stops at the failed step" "$MNT/executions/$failed/log" before
+expect_text "the failed execution's log stops at the failed step, with jobfs's note" \
+  "$MNT/executions/$failed/log" "before
+[jobfs] step 2 failed: Result code was 7"
 expect_json "state: FAILED" "$MNT/executions/$failed/state" .executionState FAILED
 expect_json "state: step states after a failure" "$MNT/executions/$failed/state" \
   '[.steps[].executionState] | join(" ")' "SUCCEEDED FAILED NOT_STARTED"

@@ -203,12 +203,14 @@ step_states() {
 
 start_run wf/stop
 expect_status "$RUN_ID" failed
-expect_text "keepgoing false stops at the failed step" "$MNT/executions/$RUN_ID/log" alpha
+expect_text "keepgoing false stops at the failed step" "$MNT/executions/$RUN_ID/log" "alpha
+[jobfs] step 2 failed: Result code was 3"
 expect_equal "keepgoing false: step states" "SUCCEEDED FAILED NOT_STARTED" "$(step_states "$RUN_ID")"
 
 start_run wf/go-on
 expect_status "$RUN_ID" failed
 expect_text "keepgoing true runs the later steps" "$MNT/executions/$RUN_ID/log" "alpha
+[jobfs] step 2 failed: Result code was 3
 gamma"
 expect_equal "keepgoing true: step states" "SUCCEEDED FAILED SUCCEEDED" "$(step_states "$RUN_ID")"
 

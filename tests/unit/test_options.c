@@ -283,6 +283,25 @@ START_TEST(resolve_enforced_lists_allowed)
 }
 END_TEST
 
+START_TEST(resolve_enforced_rejects_no_value)
+{
+	check_rejected("{\"target\": \"web\", \"env\": \"\"}",
+		       "option 'env' has no value: write -env VALUE");
+}
+END_TEST
+
+START_TEST(request_rejects_json_list)
+{
+	struct jf_error err = JF_ERROR_INIT;
+	json_t *out = NULL;
+
+	ck_assert_int_eq(request_parse("[1,2]", 5, &out, &err), JF_INVALID);
+	ck_assert_ptr_null(out);
+	ck_assert_str_eq(err.message, "a request is 1, -NAME VALUE pairs, or a JSON object such as "
+				      "{\"env\": \"prod\"}, not a JSON list");
+}
+END_TEST
+
 START_TEST(resolve_regex_anchored)
 {
 	json_t *values = resolved("{\"target\": \"web\", \"count\": \"42\"}");
