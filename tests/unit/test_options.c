@@ -20,6 +20,8 @@
  *   resolve_required_uses_default      a default satisfies required
  *   resolve_enforced_accepts_allowed   one of the values
  *   resolve_enforced_lists_allowed     message lists the allowed values
+ *   resolve_enforced_rejects_no_value  an enforced option given "" says so
+ *   request_rejects_json_list          a JSON list is not a request
  *   resolve_regex_anchored             ^[0-9]+$ rejects "12a"
  *   resolve_regex_matches_whole_value  \d+ without anchors rejects "12a" and "a12"
  *   resolve_rejects_unknown_option     message lists the job's options
@@ -448,6 +450,8 @@ static Suite *options_suite(void)
 	tcase_add_test(resolve_case, resolve_required_uses_default);
 	tcase_add_test(resolve_case, resolve_enforced_accepts_allowed);
 	tcase_add_test(resolve_case, resolve_enforced_lists_allowed);
+	tcase_add_test(resolve_case, resolve_enforced_rejects_no_value);
+	tcase_add_test(resolve_case, request_rejects_json_list);
 	tcase_add_test(resolve_case, resolve_regex_anchored);
 	tcase_add_test(resolve_case, resolve_regex_matches_whole_value);
 	tcase_add_test(resolve_case, resolve_rejects_unknown_option);
