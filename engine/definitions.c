@@ -55,6 +55,18 @@ static int decode_jobs(const char *file_name, enum job_format format, const char
 	*list = NULL;
 	if (str_is_blank(data, len))
 		return jf_fail(err, JF_INVALID, "the file is empty: expected a list of jobs");
+	{
+		size_t i = 0;
+
+		while (i < len && (data[i] == ' ' || data[i] == '\n' || data[i] == '\r' ||
+				   data[i] == '\t'))
+			i++;
+		if (format != FORMAT_XML && i < len && data[i] == '<')
+			return jf_fail(err, JF_INVALID,
+				       "this looks like XML, not %s: write it to job.xml or to a "
+				       ".xml file",
+				       format_name(format));
+	}
 	if (codec_decode(format, data, len, &root, src, err))
 		return err->code;
 	if (json_is_object(root)) {

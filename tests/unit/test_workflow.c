@@ -13,6 +13,7 @@
  *   resume_runs_from_failed_step    earlier steps are not run again
  *   resume_rejects_succeeded        EPERM-style refusal with its message
  *   resume_state_names_step         the resume state file's format
+ *   import_names_xml_in_yaml        XML written to a .yaml file is named as such
  */
 #include <check.h>
 #include <stdlib.h>
@@ -310,6 +311,20 @@ START_TEST(resume_state_names_step)
 }
 END_TEST
 
+START_TEST(import_names_xml_in_yaml)
+{
+	static const char xml[] = "<joblist><job><name>x</name></job></joblist>\n";
+	struct jf_error err = JF_ERROR_INIT;
+	size_t count = 9;
+
+	ck_assert_int_eq(engine_import(eng, FOLDER_ROOT, "jobs.yaml", xml, strlen(xml), &count, &err),
+			 JF_INVALID);
+	ck_assert_uint_eq(count, 0);
+	ck_assert_str_eq(err.message, "jobs.yaml: this looks like XML, not YAML: write it to "
+				      "job.xml or to a .xml file");
+}
+END_TEST
+
 static Suite *workflow_suite(void)
 {
 	Suite *s = suite_create("workflow");
@@ -327,6 +342,7 @@ static Suite *workflow_suite(void)
 	tcase_add_test(lifecycle, resume_runs_from_failed_step);
 	tcase_add_test(lifecycle, resume_rejects_succeeded);
 	tcase_add_test(lifecycle, resume_state_names_step);
+	tcase_add_test(lifecycle, import_names_xml_in_yaml);
 	suite_add_tcase(s, lifecycle);
 	return s;
 }
