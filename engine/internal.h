@@ -246,6 +246,28 @@ void wf_step_done(struct step_run *run, struct step_result *result);
 /* step_run.c */
 void step_start(struct execution *ex, const struct step *step, size_t index, bool is_handler,
 		step_done_fn done);
+/* Hand a step's outcome to the workflow on the loop's next turn. */
+void step_complete(struct step_run *run, bool ok, int code, const char *reason,
+		   const char *message);
+void step_start_exec(struct step_run *run, const char *command);
+void step_start_inline_script(struct step_run *run, const char *source);
+
+/* step_process.c */
+/* Run line with /bin/sh -c, or directly when allow_direct and it is plain words. */
+void step_spawn(struct step_run *run, const char *line, bool allow_direct);
+
+/* step_plugins.c */
+void step_run_plugin(struct step_run *run);
+void step_start_jobref(struct step_run *run);
+
+/* logfilter.c */
+const char *step_config_text(const json_t *config, const char *key);
+bool step_config_bool(const json_t *config, const char *key);
+void *logfilter_compile(struct execution *ex, const struct step *step);
+void logfilter_line(struct step_run *run, const char *text, size_t len);
+/* Log the data the filters captured, for those with logData set. */
+void logfilter_report(struct step_run *run);
+void logfilter_free(void *filters);
 void step_stop(struct step_run *run, unsigned grace_ms);
 void step_run_free(struct step_run *run);
 void step_result_release(struct step_result *result);
