@@ -88,7 +88,12 @@ void tree_readdir(struct fs *fs, fuse_req_t req, fuse_ino_t ino, size_t size, of
 int tree_render(struct fs *fs, fuse_ino_t ino, struct strbuf *out);
 int fs_errno(int code);
 
-/* files.c */
+/* files.c: open files, reads and the operations table */
+struct fs *req_fs(fuse_req_t req);
+struct fh *fh_new(enum fh_kind kind, fuse_ino_t ino);
+struct fh *fi_fh(struct fuse_file_info *fi);
+/* Take a reference on the open file for the length of one request. */
+struct fh *fh_hold(struct fs *fs, struct fuse_file_info *fi);
 void fh_register(struct fs *fs, struct fh *fh);
 void fh_unregister(struct fs *fs, struct fh *fh);
 struct fh *upload_find(struct fs *fs, int64_t upload_id);
@@ -97,6 +102,23 @@ void fh_free_all(struct fs *fs);
 /* Drop a reference taken under fs.lock; the last one frees the handle. */
 void fh_put(struct fs *fs, struct fh *fh);
 extern const struct fuse_lowlevel_ops fs_ops;
+
+/* control.c: writes and namespace changes */
+/* Import or apply what was written; returns the errno for close(). */
+int upload_apply(struct fs *fs, struct fh *fh);
+void op_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size, off_t off,
+	      struct fuse_file_info *fi);
+void op_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi);
+void op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
+	       struct fuse_file_info *fi);
+void op_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name);
+void op_refuse_name(fuse_req_t req, fuse_ino_t parent, const char *name);
+void op_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode);
+void op_mknod(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode, dev_t rdev);
+void op_symlink(fuse_req_t req, const char *link, fuse_ino_t parent, const char *name);
+void op_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_ino_t newparent,
+	       const char *newname, unsigned int flags);
+void op_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent, const char *newname);
 
 /* notify.c */
 void notifier_start(struct fs *fs);
