@@ -269,6 +269,10 @@ on_exit() {
     [[ -n $pid ]] && kill -TERM "$pid" 2> /dev/null
   done
   [[ ${MOUNT_TEST_KEEP:-0} == 1 && $status != 0 ]] && keep=keep
+  # A daemon with no syslog to talk to logs to its store: show why it failed.
+  if [[ $status != 0 && -n $WORK ]]; then
+    find "$WORK" -name jobfs.log -exec tail -n 40 {} \; 2> /dev/null | sed 's/^/# daemon: /'
+  fi
   if [[ -n $WORK ]]; then
     setsid bash "$MOUNT_LIB" --release "$WORK" $keep &
     wait "$!"
