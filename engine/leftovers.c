@@ -2,7 +2,7 @@
  * leftovers.c - the process groups of running steps, recorded so that a
  * daemon started after a crash can end what the crashed one left running.
  *
- * One file, STORE/run/processes, holds a fixed-size record per running
+ * One file, STORE/run/processes, contains a fixed-size record per running
  * step: execution id, process group id, its leader's start time (clock
  * ticks since boot) and the boot id. A step takes a free record when its
  * process starts and blanks it when the process ends. A pwrite() of one

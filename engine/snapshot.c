@@ -84,9 +84,10 @@ static bool same_content(const json_t *a, size_t i, const json_t *b, size_t k)
 }
 
 /*
- * Return the old position of new step i's content if the step moved there:
- * the content was at another position k, and position k no longer contains it
- * (otherwise step i was edited into a copy of step k, which is allowed).
+ * Return the old position of new step i's content if the step moved there.
+ * A move means the content was at another position k, and position k no
+ * longer contains it. Otherwise step i was edited into a copy of step k,
+ * which is allowed.
  */
 static bool moved_from(const json_t *old, const json_t *cur, size_t i, size_t *from)
 {

@@ -1,8 +1,8 @@
 /*
  * control.c - writes: requests to the control files run, resume and kill,
- * job files written into a folder (imports) or over a job's definition,
- * and the namespace changes a user may try (only rmdir of a job folder is
- * accepted, and deletes the job).
+ * and job files written into a folder (imports) or over a job's
+ * definition. Also the namespace changes a user may try: only rmdir of a
+ * job folder is accepted, and it deletes the job.
  */
 #include <errno.h>
 #include <fcntl.h>
