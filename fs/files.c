@@ -375,19 +375,35 @@ static void on_wait_interrupt(fuse_req_t req, void *data)
 		fuse_reply_err(req, EINTR);
 }
 
+/*
+ * Park a read of a wait file until its text grows. The interrupt handler is
+ * registered before the request is parked: once parked, another thread may
+ * answer, and so free, the request at any time.
+ */
 static void read_wait(fuse_req_t req, struct fs *fs, struct fh *fh, size_t size, off_t off)
 {
+	bool interrupted = false;
+
+	fuse_req_interrupt_func(req, on_wait_interrupt, fh);
 	pthread_mutex_lock(&fs->lock);
 	if (fh->parked) {
 		pthread_mutex_unlock(&fs->lock);
 		fuse_reply_err(req, EBUSY);
 		return;
 	}
-	fh->parked = req;
-	fh->parked_size = size;
-	fh->parked_off = off;
+	/* An interrupt that came before the request was parked found nothing to answer. */
+	if (fuse_req_interrupted(req)) {
+		interrupted = true;
+	} else {
+		fh->parked = req;
+		fh->parked_size = size;
+		fh->parked_off = off;
+	}
 	pthread_mutex_unlock(&fs->lock);
-	fuse_req_interrupt_func(req, on_wait_interrupt, fh);
+	if (interrupted) {
+		fuse_reply_err(req, EINTR);
+		return;
+	}
 	wait_deliver(fs, fh);
 }
 
