@@ -205,6 +205,22 @@ expect_absent "the foreground daemon removes its pid file" "$STORE/jobfs.pid"
 
 must mount_jobfs
 expect_equal "the jobs survive a second restart" succeeded "$(status_of "$quick")"
+
+# ---- a wait reader that keeps up with many quick changes ------------------------------------------
+# Each step changes the state twice, so the notifier answers the parked read
+# while the next read is being parked: a race once freed a request there.
+{
+  printf -- '- name: many\n  group: dm\n  sequence:\n    strategy: sequential\n    commands:\n'
+  for ((i = 0; i < 300; i++)); do printf -- "    - exec: 'true'\n"; done
+} > "$FILES/many.yaml"
+import_file "$FILES/many.yaml" "$MNT/jobs" || note "the import of many.yaml failed: $LAST_OUTPUT"
+for round in 1 2 3; do
+  start_run dm/many
+  last_line=$(timeout -k 2 60 bash -c 'while IFS= read -r line; do last=$line; done < "$1"; printf %s "$last"' \
+    wait "$MNT/executions/$RUN_ID/wait" 2>&1)
+  expect_equal "round $round: read builtin on wait ends with the final status" succeeded "$last_line"
+done
+expect_true "the daemon still serves after the quick changes" "it does not" test -d "$MNT/jobs"
 daemon=$(daemon_pid)
 if unmount_jobfs; then
   pass "fusermount3 -u unmounts and the daemon exits"
