@@ -379,6 +379,9 @@ static void on_wait_interrupt(fuse_req_t req, void *data)
  * Park a read of a wait file until its text grows. The interrupt handler is
  * registered before the request is parked: once parked, another thread may
  * answer, and so free, the request at any time.
+ * TODO: a parked read has no time bound. Kernels with a FUSE request
+ * timeout set (Linux 6.15 and later) would abort the connection, so such
+ * reads need a heartbeat line before that timeout.
  */
 static void read_wait(fuse_req_t req, struct fs *fs, struct fh *fh, size_t size, off_t off)
 {
@@ -506,6 +509,7 @@ static void op_poll(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi,
 	fuse_reply_poll(req, events);
 }
 
+/* TODO: no readdirplus, so "ls -l" of many executions costs a lookup each. */
 const struct fuse_lowlevel_ops fs_ops = {
 	.lookup = op_lookup,
 	.forget = op_forget,
