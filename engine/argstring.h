@@ -44,7 +44,7 @@ void shell_quote(struct strbuf *out, const char *text);
  * Parse a Rundeck duration: the sum of every <digits><unit> pair with units
  * s m h d w y, where digits at the very end count as seconds and digits
  * followed by any other character are ignored ("90 s" is 0). Returns false
- * when the text holds no digits at all.
+ * when the text contains no digits at all.
  */
 bool duration_parse(const char *text, int64_t *seconds);
 

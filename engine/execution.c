@@ -27,16 +27,12 @@ static void collect_secrets(struct execution *ex)
 	}
 }
 
-/* The option values without secure ones, as stored and shown. */
+/* The option values without secure ones, as stored and shown, as JSON text. */
 static char *public_options(const struct execution *ex)
 {
-	json_t *copy = json_copy(ex->options);
-	char *text;
+	json_t *copy = exec_public_options(ex, NULL);
+	char *text = json_dumps(copy, JSON_COMPACT | JSON_SORT_KEYS);
 
-	for (size_t i = 0; i < ex->job->n_options; i++)
-		if (ex->job->options[i].secure)
-			json_object_del(copy, ex->job->options[i].name);
-	text = json_dumps(copy, JSON_COMPACT | JSON_SORT_KEYS);
 	json_decref(copy);
 	return text;
 }

@@ -3,8 +3,8 @@
  * execution and the step that runs now. Not for front ends.
  *
  * Locking: every field here is protected by engine.lock, except where a
- * field says otherwise. The loop thread takes the lock at the start of each
- * libuv callback; API calls take it on entry. The store has its own mutex
+ * field's comment names another lock. The loop thread takes the lock at the
+ * start of each libuv callback; API calls take it on entry. The store has its own mutex
  * and is always taken after engine.lock, never before.
  *
  * Execution states and who moves them:
@@ -176,7 +176,6 @@ struct execution {
 	json_t *cp_failed;         /* steps that failed before the last checkpoint */
 	size_t cp_step;            /* 1-based step of the last checkpoint, 0 for none */
 	json_t *failed_checkpoint; /* the checkpoint before the first failed step */
-	size_t failed_step;        /* 1-based, 0 for none */
 	enum stop_request stop;
 
 	uv_timer_t timeout_timer;
@@ -278,6 +277,8 @@ struct execution *jobref_start(struct execution *parent, struct step_run *run,
 void jobref_finished(struct step_run *run, struct execution *child);
 
 /* resume.c */
+/* The option values without secure ones; secure_names (may be NULL) gets their names. */
+json_t *exec_public_options(const struct execution *ex, json_t **secure_names);
 json_t *resume_snapshot(const struct job *job);
 /* Compare a snapshot with a job's sequence; fills why on a difference. */
 bool resume_snapshot_matches(const json_t *snapshot, const struct job *job,
@@ -293,8 +294,7 @@ int resume_write_from_store(struct engine *eng, const struct exec_record *rec,
 int resume_load(struct engine *eng, int64_t id, json_t **state, struct jf_error *err);
 int resume_check(struct engine *eng, const struct exec_record *rec, json_t **state,
 		 struct catalog_job **cj, struct jf_error *err);
-int resume_prepare(struct execution *ex, const json_t *state, const json_t *secure,
-		   struct jf_error *err);
+int resume_prepare(struct execution *ex, const json_t *state, struct jf_error *err);
 /* Make next, a retry of failed, resume where failed stopped. */
 int resume_prepare_retry(struct execution *next, struct execution *failed,
 			 struct jf_error *err);

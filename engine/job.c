@@ -249,7 +249,7 @@ void job_normalize(json_t *map)
 
 /* ---- validation ----------------------------------------------------------- */
 
-/* Where a message points: the job, and the node whose position to report. */
+/* The context of a validation message: the job, and where its positions come from. */
 struct parse_ctx {
 	int index;
 	const char *name;

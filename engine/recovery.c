@@ -11,7 +11,7 @@
 
 /*
  * The state file is written at most once a second, so it can lag behind.
- * The checkpoint, stored before each step, says which steps had ended.
+ * The checkpoint, stored before each step, records which steps had ended.
  */
 static void apply_checkpoint(struct wf_state *wf, const json_t *checkpoint, int64_t now)
 {
@@ -123,7 +123,7 @@ static void rearm_retry(struct engine *eng, struct exec_record *rec)
 		json_t *state;
 
 		if (resume_load(eng, ex->rec.resumed_from, &state, &err) == 0) {
-			resume_prepare(ex, state, NULL, &err);
+			resume_prepare(ex, state, &err);
 			json_decref(state);
 		}
 	}

@@ -33,16 +33,18 @@ static bool is_runtime_var(const char *name)
 	return true;
 }
 
-static json_t *public_options(const struct execution *ex, json_t **secure_names)
+json_t *exec_public_options(const struct execution *ex, json_t **secure_names)
 {
 	json_t *copy = json_copy(ex->options);
 
-	*secure_names = json_array();
+	if (secure_names)
+		*secure_names = json_array();
 	for (size_t i = 0; i < ex->job->n_options; i++) {
 		if (!ex->job->options[i].secure)
 			continue;
 		json_object_del(copy, ex->job->options[i].name);
-		json_array_append_new(*secure_names, json_string(ex->job->options[i].name));
+		if (secure_names)
+			json_array_append_new(*secure_names, json_string(ex->job->options[i].name));
 	}
 	return copy;
 }
@@ -80,7 +82,7 @@ static bool checkpoints_wanted(const struct execution *ex)
 static void checkpoint_start(struct execution *ex)
 {
 	struct jf_error err = JF_ERROR_INIT;
-	json_t *secure, *options = public_options(ex, &secure);
+	json_t *secure, *options = exec_public_options(ex, &secure);
 	char *text;
 
 	ex->cp_base = json_pack("{s:o, s:o, s:o}", "options", options, "secureOptions", secure,
@@ -390,7 +392,7 @@ int resume_check(struct engine *eng, const struct exec_record *rec, json_t **sta
 	int rc;
 
 	*state = NULL;
-	/* A job that can never resume says so, even while its execution runs. */
+	/* A job that can never resume is reported as such, even while its execution runs. */
 	if (rec->status == ST_RUNNING || rec->status == ST_SCHEDULED) {
 		if (check_job(eng, rec, cj, err))
 			return err->code;
@@ -443,12 +445,10 @@ static void mark_done_steps(struct execution *ex, const json_t *state, size_t st
 	}
 }
 
-int resume_prepare(struct execution *ex, const json_t *state, const json_t *secure,
-		   struct jf_error *err)
+int resume_prepare(struct execution *ex, const json_t *state, struct jf_error *err)
 {
 	int64_t step = json_integer_value(json_object_get(state, "step"));
 
-	(void)secure;
 	if (step < 1 || (size_t)step > ex->job->n_steps)
 		return jf_fail(err, JF_REFUSED,
 			       "not resumable: the resume state names step %lld, and the job has "
@@ -482,7 +482,7 @@ int resume_prepare_retry(struct execution *next, struct execution *failed,
 
 	if (resume_load(failed->eng, failed->rec.id, &state, err))
 		return err->code;
-	rc = resume_prepare(next, state, NULL, err);
+	rc = resume_prepare(next, state, err);
 	json_decref(state);
 	return rc;
 }
@@ -585,7 +585,7 @@ int engine_resume(struct engine *eng, int64_t exec_id, const char *request, size
 		rc = resume_options(cj->job, state, requested, &values, err);
 	if (rc == 0) {
 		ex = exec_new(eng, cj->job, values);
-		rc = resume_prepare(ex, state, NULL, err);
+		rc = resume_prepare(ex, state, err);
 		if (rc)
 			exec_free(ex);
 		else

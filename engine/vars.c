@@ -87,12 +87,6 @@ void vars_remove_group(struct vars *vars, const char *group)
 	vars->len = kept;
 }
 
-void vars_copy(struct vars *dst, const struct vars *src)
-{
-	for (size_t i = 0; i < src->len; i++)
-		vars_set(dst, src->items[i].name, src->items[i].value);
-}
-
 void vars_release(struct vars *vars)
 {
 	for (size_t i = 0; i < vars->len; i++) {
@@ -102,36 +96,6 @@ void vars_release(struct vars *vars)
 	free(vars->items);
 	vars->items = NULL;
 	vars->len = vars->alloc = 0;
-}
-
-json_t *vars_group_json(const struct vars *vars, const char *group)
-{
-	json_t *obj = json_object();
-	size_t n = strlen(group);
-
-	for (size_t i = 0; i < vars->len; i++) {
-		const struct var *v = &vars->items[i];
-
-		if (!strncmp(v->name, group, n) && v->name[n] == '.')
-			json_object_set_new(obj, v->name + n + 1, json_string(v->value));
-	}
-	return obj;
-}
-
-void vars_set_group_json(struct vars *vars, const char *group, const json_t *obj)
-{
-	const char *key;
-	json_t *value;
-
-	json_object_foreach((json_t *)obj, key, value) {
-		char *name;
-
-		if (!json_is_string(value))
-			continue;
-		name = xasprintf("%s.%s", group, key);
-		vars_set(vars, name, json_string_value(value));
-		free(name);
-	}
 }
 
 char *vars_env_name(const char *name)

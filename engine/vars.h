@@ -38,17 +38,12 @@ void vars_setf(struct vars *vars, const char *name, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 const char *vars_get(const struct vars *vars, const char *name);
 void vars_remove_group(struct vars *vars, const char *group);
-void vars_copy(struct vars *dst, const struct vars *src);
 void vars_release(struct vars *vars);
 /*
  * Move the variables set since the last call, whose names pass keep, into
  * obj (name -> value), and clear their marks.
  */
 void vars_take_changes(struct vars *vars, bool (*keep)(const char *name), json_t *obj);
-/* The names and values of one group ("data") as a new JSON object. */
-json_t *vars_group_json(const struct vars *vars, const char *group);
-/* Set group.KEY for each member of obj (string values only). */
-void vars_set_group_json(struct vars *vars, const char *group, const json_t *obj);
 
 /* The name of the local node, used for ${node.name} and in the state. */
 extern const char *const VARS_LOCAL_NODE;

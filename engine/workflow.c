@@ -94,7 +94,6 @@ static void settle_step(struct execution *ex, size_t index, bool ok)
 	exec_state_changed(ex);
 	if (!ok && !ex->failed) {
 		ex->failed = true;
-		ex->failed_step = index + 1;
 		resume_note_failure(ex);
 	}
 	if (is_parallel(ex)) {

@@ -6,7 +6,7 @@
  * Caching: rendered files (status, state, JSON, .error, definitions) are
  * rendered once at open into the open file and served with direct_io, so
  * a reader never sees half a document. A running execution's log is
- * direct_io with attribute timeout 0, so tail -f sees it grow; a finished
+ * direct_io with attribute timeout 0, so tail -f follows it as it grows; a finished
  * log never changes and is served through the page cache.
  */
 #include <errno.h>
@@ -378,7 +378,7 @@ static void on_wait_interrupt(fuse_req_t req, void *data)
 /*
  * Park a read of a wait file until its text grows. The interrupt handler is
  * registered before the request is parked: once parked, another thread may
- * answer, and so free, the request at any time.
+ * reply to, and so free, the request at any time.
  * TODO: a parked read has no time bound. Kernels with a FUSE request
  * timeout set (Linux 6.15 and later) would abort the connection, so such
  * reads need a heartbeat line before that timeout.
@@ -394,7 +394,7 @@ static void read_wait(fuse_req_t req, struct fs *fs, struct fh *fh, size_t size,
 		fuse_reply_err(req, EBUSY);
 		return;
 	}
-	/* An interrupt that came before the request was parked found nothing to answer. */
+	/* An interrupt that came before the request was parked found nothing to reply to. */
 	if (fuse_req_interrupted(req)) {
 		interrupted = true;
 	} else {

@@ -10,7 +10,7 @@
  *   4. fs_unmount(), engine_stop(), fs_free().
  *
  * The front end keeps no state of its own beyond open files: every name,
- * size and text comes from the engine when the kernel asks.
+ * size and text comes from the engine when the kernel requests it.
  */
 #ifndef JOBFS_FS_H
 #define JOBFS_FS_H

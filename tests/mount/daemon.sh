@@ -207,7 +207,7 @@ must mount_jobfs
 expect_equal "the jobs survive a second restart" succeeded "$(status_of "$quick")"
 
 # ---- a wait reader that keeps up with many quick changes ------------------------------------------
-# Each step changes the state twice, so the notifier answers the parked read
+# Each step changes the state twice, so the notifier replies to the parked read
 # while the next read is being parked: a race once freed a request there.
 {
   printf -- '- name: many\n  group: dm\n  sequence:\n    strategy: sequential\n    commands:\n'
